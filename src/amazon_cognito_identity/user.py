@@ -434,6 +434,9 @@ class CognitoUser:
 
         async def go() -> CognitoUserSession | Challenge:
             params = {**details.get_auth_parameters(), "USERNAME": self.username}
+            self._load_device_keys()
+            if self.device_key:
+                params["DEVICE_KEY"] = self.device_key
             metadata = details.sign_in_metadata()
             data = await self._initiate("CUSTOM_AUTH", params, metadata)
             return await dispatch(self, data, SignInContext(client_metadata=metadata))
