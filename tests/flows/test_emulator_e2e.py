@@ -465,3 +465,27 @@ async def test_forget_specific_device_and_wrong_device_password(emu: Any) -> Non
     assert await a.forget_specific_device(b.device_key) == "SUCCESS"
     keys = [d["DeviceKey"] for d in (await a.list_devices(10))["Devices"]]
     assert keys == [a.device_key]
+
+
+# ---------------------------------------------------------------- client secret
+
+
+async def test_client_with_secret(emu: Any) -> None:
+    s = make_setup(emu, {"AutoVerifiedAttributes": ["email"]}, {"GenerateSecret": True})
+    secret = emu.call("DescribeUserPoolClient", {"UserPoolId": s.pool_id, "ClientId": s.client_id})[
+        "UserPoolClient"
+    ]["ClientSecret"]
+    no_secret = s.sdk_pool()
+    with pytest.raises(NotAuthorizedException):
+        await no_secret.sign_up("quinn", PASSWORD, {"email": "q@example.com"})
+    pool = s.sdk_pool(client_secret=secret)
+    res = await pool.sign_up("quinn", PASSWORD, {"email": "q@example.com"})
+    await res.user.confirm_registration(emu.last_code("quinn", "signup"))
+    for flow in ("USER_SRP_AUTH", "USER_PASSWORD_AUTH"):
+        user = await sign_in(s, "quinn", flow=flow, pool=pool)
+    session = user.get_sign_in_user_session()
+    assert session is not None
+    assert (await user.refresh_session(session.get_refresh_token())).is_valid()
+    await user.forgot_password()
+    await user.confirm_password(emu.last_code("quinn", "forgot_password"), "Another-Passw0rd")
+    await sign_in(s, "quinn", "Another-Passw0rd", pool=pool)
