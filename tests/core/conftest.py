@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from core_helpers import KeyPair, key_pair
+from core_helpers import DIFF_REPORT, KeyPair, key_pair
 
 from amazon_cognito_identity import _random, srp
 
@@ -21,3 +22,14 @@ def _restore_hooks() -> Iterator[None]:
     yield
     _random.set_random_source(None)
     srp.set_modpow(None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the differential seed and case count so a run can be reproduced."""
+    if "seed" not in DIFF_REPORT:
+        return
+    counts = {k: v for k, v in DIFF_REPORT.get("counts", {}).items() if k != "ping"}
+    terminalreporter.write_line(
+        f"SRP differential vs amazon-cognito-identity-js: {sum(counts.values())} cases "
+        f"{dict(sorted(counts.items()))}; reproduce with CORE_DIFF_SEED={DIFF_REPORT['seed']}"
+    )

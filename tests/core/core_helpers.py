@@ -56,6 +56,9 @@ class KeyPair:
         return pyjwt.encode(claims, self.private, algorithm="RS256", headers=hdr)
 
 
+#: Filled by the differential tests (seed, case counts); printed in the terminal summary.
+DIFF_REPORT: dict[str, Any] = {}
+
 _KEYS: dict[str, KeyPair] = {}
 
 
