@@ -209,7 +209,7 @@ def check_key_cases(node: NodeReference, cases: list[list[str]]) -> None:
 
 def test_password_key_and_signature(node: NodeReference, rng: random.Random) -> None:
     # The JS SDK's jsbn modPow takes ~0.4 s a case; the long run does many more.
-    check_key_cases(node, key_cases(rng, 24))
+    check_key_cases(node, key_cases(rng, 20))
 
 
 @pytest.mark.long
