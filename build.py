@@ -37,6 +37,9 @@ from typing import Any
 if sys.version_info < (3, 11):  # noqa: UP036 - a clear message on old interpreters
     sys.exit(f"build.py needs Python >= 3.11 (this is {sys.version.split()[0]})")
 
+# Set by the re-exec into .venv; popped so tools run from here never inherit them.
+REEXECUTED = os.environ.pop("BUILD_PY_REEXEC", "") == "1"
+START_TIME = float(os.environ.pop("BUILD_PY_T0", "") or time.time())
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
@@ -252,22 +255,51 @@ def ensure_venv() -> None:
         if healthy:
             step.result = "exists"
         else:
-            if VENV.exists() or VENV.is_symlink():
+            if VENV.is_symlink():
+                VENV.unlink()
+            elif VENV.exists():
                 shutil.rmtree(VENV, ignore_errors=True)
-            run(
-                [sys.executable, "-m", "venv", str(VENV)],
-                hint="install the venv module (Debian: `apt-get install -y python3-venv`), "
-                "then rerun `python build.py setup`",
-            )
             step.result = "created"
-    if os.environ.get("BUILD_PY_REEXEC") == "1":
+            if not create_venv():
+                step.result = "needs python venv support"
+    if not VENV_PYTHON.exists():
+        # Debian's python3 lacks ensurepip until pythonX.Y-venv is installed.
+        venv_package = f"python3.{sys.version_info.minor}-venv"
+        if not (is_root() and shutil.which("apt-get")):
+            raise BuildError(
+                "python cannot create a virtual environment (no ensurepip)",
+                f"run `sudo apt-get install -y {venv_package}`, then `python3 build.py setup`",
+            )
+        apt_install("setup", [venv_package])
+        with Step("setup", "create .venv"):
+            if not create_venv():
+                raise BuildError(
+                    "python still cannot create .venv",
+                    f"run `{sys.executable} -m venv .venv` and fix the error it shows",
+                )
+    if REEXECUTED:
         raise BuildError(
             "re-executed into .venv but sys.prefix is not .venv",
             "remove .venv (`rm -rf .venv`) and rerun `python build.py setup`",
         )
     sys.stdout.flush()
-    env = dict(os.environ, BUILD_PY_REEXEC="1")
+    env = dict(os.environ, BUILD_PY_REEXEC="1", BUILD_PY_T0=str(START_TIME))
     os.execve(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "build.py"), *sys.argv[1:]], env)
+
+
+def create_venv() -> bool:
+    """python -m venv .venv; False (and no half-made .venv) when the interpreter cannot."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "venv", str(VENV)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode == 0 and VENV_PYTHON.exists():
+        return True
+    shutil.rmtree(VENV, ignore_errors=True)
+    return False
 
 
 def ensure_pip() -> None:
@@ -358,12 +390,12 @@ def ensure_chromium() -> None:
 
 def setup() -> None:
     """Everything a fresh machine needs; every step skips itself when there is nothing to do."""
-    t0 = time.monotonic()
+    t0 = START_TIME  # from before the re-exec into .venv, so "done" covers all of setup
     ensure_venv()  # re-executes inside .venv when not there yet
     ensure_pip()
     ensure_npm()
     ensure_chromium()
-    info("setup", f"done ({time.monotonic() - t0:.1f} s)")
+    info("setup", f"done ({time.time() - t0:.1f} s)")
 
 
 # ----------------------------------------------------------------------------- bundle
