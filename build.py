@@ -565,10 +565,13 @@ def wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: 
     raise BuildError(f"the emulator did not listen on {host}:{port} within {timeout:.0f} s", "")
 
 
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after 10 s."""
-    if proc.poll() is not None:
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 0.0) -> None:
+    """Waits ``grace`` s (a terminal's Ctrl-C reached it too), SIGTERM, SIGKILL after 10 s."""
+    try:
+        proc.wait(timeout=grace)
         return
+    except subprocess.TimeoutExpired:
+        pass
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -582,7 +585,7 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
     if not (ROOT / "src" / "cognito_emulator" / "__main__.py").exists():
         info("serve", "emulator: not built yet (src/cognito_emulator/__main__.py missing)")
         return None
-    with Step("serve", f"emulator on 127.0.0.1:{port}") as step:
+    with Step("serve", f"emulator on 127.0.0.1:{port}", stream=True) as step:
         if port_in_use("127.0.0.1", port):
             raise BuildError(
                 f"port {port} is already in use",
@@ -602,7 +605,7 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
         except BaseException:
             stop_process(proc)
             raise
-        step.result = f"ok, pid {proc.pid}, demo pool in web/config.json"
+        step.result = f"ok (pid {proc.pid}; demo pool in web/config.json)"
     return proc
 
 
@@ -611,6 +614,7 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
     static_server = load_module("_build_static_server", ROOT / "tools" / "static_server.py")
     emulator = start_emulator(emulator_port) if with_emulator else None
     server: Any = None
+    stopping = threading.Event()
     try:
         with Step("serve", f"static server for web/ on {host}:{port}"):
             try:
@@ -620,7 +624,7 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
                     f"cannot listen on {host}:{port}: {exc}", "pass another --port"
                 ) from exc
         if emulator is not None:
-            watch_process(emulator, server)
+            watch_process(emulator, server, stopping)
         info("serve", f"open {server.url}   (Ctrl-C stops everything)")
         signal.signal(signal.SIGTERM, sigterm_as_interrupt)
         server.serve_forever()
@@ -630,13 +634,15 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
                 "read its output above; rerun `python build.py serve`",
             )
     except KeyboardInterrupt:
+        stopping.set()
         print(flush=True)
         info("serve", "stopping")
     finally:
+        stopping.set()
         if server is not None:
             server.httpd.server_close()
         if emulator is not None:
-            stop_process(emulator)
+            stop_process(emulator, grace=5.0)
             info("serve", f"emulator stopped (exit {emulator.returncode})")
 
 
@@ -645,11 +651,13 @@ def sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def watch_process(proc: subprocess.Popen[bytes], server: Any) -> None:
+def watch_process(proc: subprocess.Popen[bytes], server: Any, stopping: threading.Event) -> None:
     """Stops the static server when the emulator dies, so serve never runs half-broken."""
 
     def watch() -> None:
         proc.wait()
+        if stopping.is_set():
+            return  # we are shutting down anyway (Ctrl-C reaches the emulator too)
         info("serve", f"the emulator exited ({proc.returncode}); stopping the static server")
         server.httpd.shutdown()
 
@@ -824,6 +832,7 @@ def main(argv: list[str]) -> int:
     try:
         return actions[verb]()
     except BuildError as exc:
+        exc.step = exc.step or verb
         report(exc)
         return 1
     except KeyboardInterrupt:
