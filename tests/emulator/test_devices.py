@@ -40,7 +40,7 @@ def _first_sign_in(
 
 def test_remembered_device_srp(setup: PoolSetup) -> None:
     setup.server.create_user(setup.pool_id, "alice", PASSWORD)
-    tokens, device, necessary = _first_sign_in(setup.api, setup.pool_id, setup.client_id)
+    _tokens, device, necessary = _first_sign_in(setup.api, setup.pool_id, setup.client_id)
     assert necessary is False  # this pool remembers at once
     assert device.key.startswith("us-east-1_") and device.group.startswith("-")
     challenge = srp_sign_in(

@@ -102,7 +102,7 @@ def _forge(token: str, key: rsa.RSAPrivateKey | None, **changes: object) -> str:
 def test_forged_tokens_rejected(setup: PoolSetup) -> None:
     access = _sign_in(setup)["AccessToken"]
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    head, body, sig = access.split(".")
+    head, _body, sig = access.split(".")
     tampered_payload = jwt.decode(access, options={"verify_signature": False})
     tampered_payload["username"] = "mallory"
     tampered = ".".join(
