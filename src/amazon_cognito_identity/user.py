@@ -920,18 +920,9 @@ class CognitoUser:
             if error is not None:
                 raise error
 
-        if callback is None:
-            return go()
-
-        async def go_cb() -> None:
-            try:
-                await go()
-            except CognitoError as err:
-                await invoke(callback, err)
-                return
-            await invoke(callback, None)
-
-        return run_with_callback(go_cb(), {"on_success": lambda _r: None})
+        # JS: signOut(callback) calls callback(err) or callback(); invoke() drops the
+        # result argument a one-argument callback cannot take.
+        return run_with_callback(go(), callback)
 
     async def _revoke_tokens(self) -> None:
         session = self.sign_in_user_session
