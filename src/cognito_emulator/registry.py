@@ -11,7 +11,7 @@ A service module registers its operations at import time::
 
 and makes sure the module is imported: every module of this package whose name starts with
 ``ops_`` (e.g. ``cognito_emulator/ops_identity.py``) is imported at start-up automatically, so a
-new service needs no edit elsewhere; a module outside the package is added with
+new service needs no edit elsewhere; any other module is listed in ``SERVICE_MODULES`` or added with
 ``cognito_emulator.registry.load_module("pkg.module")`` before the server starts. Handlers are
 plain synchronous functions: the app runs them on a worker thread, so they may block on sqlite
 or on the modexp worker pool. ``ctx.emulator`` gives the state (``ctx.emulator.store`` is the
@@ -34,6 +34,16 @@ if TYPE_CHECKING:
 Params = dict[str, Any]
 Handler = Callable[["RequestContext", Params], Params]
 
+
+# Modules whose import registers operations (the app imports them all at start-up), besides
+# the ops_* modules of this package, which are found automatically.
+SERVICE_MODULES: list[str] = [
+    "cognito_emulator.ops_admin",
+    "cognito_emulator.ops_account",
+    "cognito_emulator.ops_auth",
+    "cognito_emulator.ops_mfa",
+    "cognito_emulator.ops_devices",
+]
 
 _OPERATIONS: dict[str, Handler] = {}
 
@@ -92,6 +102,6 @@ def service_modules() -> list[str]:
 
 
 def load_all() -> None:
-    """Import every ``ops_*`` module of the package (idempotent)."""
-    for name in service_modules():
+    """Import ``SERVICE_MODULES`` and every ``ops_*`` module of the package (idempotent)."""
+    for name in dict.fromkeys([*SERVICE_MODULES, *service_modules()]):
         load_module(name)
