@@ -511,3 +511,29 @@ async def test_user_context_data_is_accepted(emu: Any) -> None:
     assert {c[1:] for c in asf.calls} == {(s.pool_id, s.client_id)}
     off = s.sdk_pool(advanced_security_data=asf, advanced_security_data_collection_flag=False)
     assert off.get_user_context_data("rae") is None
+
+
+async def test_forgotten_device_is_dropped_and_sign_in_retried(emu: Any) -> None:
+    s = make_setup(
+        emu,
+        {
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": False,
+                "DeviceOnlyRememberedOnUserPrompt": False,
+            }
+        },
+    )
+    emu.create_user(s.pool_id, "sam", PASSWORD)
+    user = await sign_in(s, "sam")
+    old_key = user.device_key
+    assert old_key
+    # Another session forgets this device on the service; the keys stay in our storage.
+    other = await sign_in(s, "sam", pool=s.sdk_pool())
+    await other.forget_specific_device(old_key)
+    assert stored(s)[f"{prefix(s)}.sam.deviceKey"] == old_key
+    before = s.transport.count("RespondToAuthChallenge", "PASSWORD_VERIFIER")
+    again = await sign_in(s, "sam")
+    # PASSWORD_VERIFIER with the stale DEVICE_KEY, then once more without it.
+    assert s.transport.count("RespondToAuthChallenge", "PASSWORD_VERIFIER") == before + 2
+    assert again.device_key and again.device_key != old_key  # a new device was confirmed
+    assert stored(s)[f"{prefix(s)}.sam.deviceKey"] == again.device_key
