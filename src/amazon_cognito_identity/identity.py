@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from .client import Client
 from .errors import (
@@ -31,7 +31,9 @@ from .errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
+from .runtime import default_storage
 from .sigv4 import AwsCredentials, sign_request
+from .storage import Storage
 from .transport import HttpRequest, HttpResponse, Transport, default_transport
 from .wire import IDENTITY_SERVICE
 
@@ -48,38 +50,6 @@ IDENTITY_ID_KEY_PREFIX = "aws.cognito.identity-id."
 IDENTITY_PROVIDERS_KEY_PREFIX = "aws.cognito.identity-providers."
 #: aws-sdk v2's ``AWS.Credentials.expiryWindow``: refresh this many seconds before expiry.
 DEFAULT_EXPIRY_WINDOW = 15.0
-
-
-class KeyValueStorage(Protocol):
-    """The part of the SDK's Storage protocol this module uses."""
-
-    def get_item(self, key: str) -> str | None:
-        """The value stored under ``key``, or None."""
-        ...
-
-    def set_item(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key``."""
-        ...
-
-    def remove_item(self, key: str) -> None:
-        """Forget ``key``."""
-        ...
-
-
-class _DictStorage:
-    """Per-instance fallback storage (never process-wide, unlike the JS SDK's fallback)."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, str] = {}
-
-    def get_item(self, key: str) -> str | None:
-        return self._data.get(key)
-
-    def set_item(self, key: str, value: str) -> None:
-        self._data[key] = value
-
-    def remove_item(self, key: str) -> None:
-        self._data.pop(key, None)
 
 
 def identity_provider_name(user_pool_id: str, region: str | None = None) -> str:
@@ -108,7 +78,8 @@ class CognitoIdentityCredentials:
             None or empty asks for unauthenticated (guest) credentials.
         region: the cognito-identity region (default: from ``identity_pool_id``).
         endpoint: a full URL override (an emulator's ``http://127.0.0.1:9229/``).
-        storage: where the identity id is cached (default: a per-instance dict).
+        storage: where the identity id is cached (default: localStorage in the browser, a
+            per-instance MemoryStorage elsewhere, as for the user pool).
         transport: HTTP transport (default: the runtime's).
         login_id: appended to the storage keys, as aws-sdk v2's ``LoginId`` (several users
             sharing one browser storage).
@@ -126,7 +97,7 @@ class CognitoIdentityCredentials:
         logins: Mapping[str, str] | None = None,
         region: str | None = None,
         endpoint: str | None = None,
-        storage: KeyValueStorage | None = None,
+        storage: Storage | None = None,
         transport: Transport | None = None,
         *,
         login_id: str | None = None,
@@ -139,7 +110,7 @@ class CognitoIdentityCredentials:
         self.identity_pool_id = identity_pool_id
         self.region = region or _region_of_identity_pool(identity_pool_id)
         self.logins: dict[str, str] = dict(logins or {})
-        self.storage: KeyValueStorage = storage if storage is not None else _DictStorage()
+        self.storage: Storage = storage if storage is not None else default_storage()
         self.login_id = login_id or ""
         self.custom_role_arn = custom_role_arn
         self.expiry_window = expiry_window

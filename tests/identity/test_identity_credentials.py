@@ -17,6 +17,7 @@ from amazon_cognito_identity.identity import (
     identity_provider_name,
 )
 from amazon_cognito_identity.sigv4 import AwsCredentials, signing_key
+from amazon_cognito_identity.storage import MemoryStorage
 from amazon_cognito_identity.transport import HttpRequest, HttpResponse, MockTransport
 
 POOL = "eu-west-1:11111111-2222-3333-4444-555555555555"
@@ -81,18 +82,12 @@ def _json(status: int, data: dict[str, Any]) -> HttpResponse:
     )
 
 
-class Store:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
+class Store(MemoryStorage):
+    """MemoryStorage with its contents visible as a dict."""
 
-    def get_item(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    def set_item(self, key: str, value: str) -> None:
-        self.data[key] = value
-
-    def remove_item(self, key: str) -> None:
-        self.data.pop(key, None)
+    @property
+    def data(self) -> dict[str, str]:
+        return {k: self.get_item(k) or "" for k in self.keys()}
 
 
 def _creds(
@@ -217,8 +212,8 @@ async def test_not_authorized_clears_cached_id() -> None:
 async def test_vanished_cached_identity_gets_a_new_one() -> None:
     svc = FakeIdentityService()
     store = Store()
-    store.data[ID_KEY] = "eu-west-1:deleted"
-    store.data[PROVIDERS_KEY] = PROVIDER
+    store.set_item(ID_KEY, "eu-west-1:deleted")
+    store.set_item(PROVIDERS_KEY, PROVIDER)
     c = _creds(svc, store)
     await c.refresh()
     assert svc.ops() == ["GetCredentialsForIdentity", "GetId", "GetCredentialsForIdentity"]
@@ -236,7 +231,7 @@ async def test_fresh_identity_not_found_is_raised() -> None:
 async def test_clear_on_sign_out() -> None:
     svc = FakeIdentityService()
     store = Store()
-    store.data["unrelated"] = "kept"
+    store.set_item("unrelated", "kept")
     c = _creds(svc, store)
     await c.refresh()
     c.clear()
