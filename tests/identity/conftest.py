@@ -1,4 +1,4 @@
-"""Fixtures for the identity tests: a moto server subprocess."""
+"""Fixtures for the identity tests: a moto server subprocess, the emulator with pools."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from identity_helpers import PASSWORD, REGION, ROLE_AUTH, ROLE_UNAUTH, IdentitySetup
 
 
 def _free_port() -> int:
@@ -45,3 +47,76 @@ def moto_endpoint() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# --- the local emulator with a user pool, a user and an identity pool ---------------------
+
+
+@pytest.fixture(scope="module")
+def emulator_server() -> Iterator[Any]:
+    """An emulator server for this module."""
+    from cognito_emulator.testing import EmulatorServer
+
+    with EmulatorServer() as server:
+        yield server
+
+
+def _user_pool(idp: Any, name: str) -> tuple[str, str]:
+    pool_id = idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=f"{name}-web",
+        ExplicitAuthFlows=[
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+@pytest.fixture(scope="module")
+def identity_setup(emulator_server: Any) -> IdentitySetup:
+    """A user pool with a confirmed user, and identity pools trusting it."""
+    endpoint = emulator_server.endpoint
+    boto = IdentitySetup(endpoint, emulator_server, *([""] * 9)).boto  # type: ignore[arg-type]
+    idp = boto("cognito-idp")
+    pool_id, client_id = _user_pool(idp, "identity-users")
+    other_pool_id, other_client_id = _user_pool(idp, "identity-others")
+    for pid, user in ((pool_id, "alice"), (other_pool_id, "mallory")):
+        idp.admin_create_user(UserPoolId=pid, Username=user, MessageAction="SUPPRESS")
+        idp.admin_set_user_password(
+            UserPoolId=pid, Username=user, Password=PASSWORD, Permanent=True
+        )
+    cid = boto("cognito-identity")
+    provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+    ident = cid.create_identity_pool(
+        IdentityPoolName="identity tests",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client_id}],
+    )["IdentityPoolId"]
+    cid.set_identity_pool_roles(IdentityPoolId=ident, Roles={"authenticated": ROLE_AUTH})
+    guest = cid.create_identity_pool(
+        IdentityPoolName="guests", AllowUnauthenticatedIdentities=True
+    )["IdentityPoolId"]
+    cid.set_identity_pool_roles(
+        IdentityPoolId=guest, Roles={"authenticated": ROLE_AUTH, "unauthenticated": ROLE_UNAUTH}
+    )
+    roleless = cid.create_identity_pool(
+        IdentityPoolName="no roles",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider}],
+    )["IdentityPoolId"]
+    return IdentitySetup(
+        endpoint=endpoint,
+        server=emulator_server,
+        user_pool_id=pool_id,
+        client_id=client_id,
+        username="alice",
+        password=PASSWORD,
+        identity_pool_id=ident,
+        guest_pool_id=guest,
+        roleless_pool_id=roleless,
+        other_user_pool_id=other_pool_id,
+        other_client_id=other_client_id,
+    )
