@@ -396,3 +396,90 @@ def get_credentials_for_identity(ctx: RequestContext, params: Item) -> Item:
             "Expiration": expiration,
         },
     }
+
+
+# --- seeds and the demo --------------------------------------------------------------------
+
+
+def _find_by_name(emu: Emulator, name: str) -> Item | None:
+    return next(
+        (item for _, item in emu.store.scan("identity_pool") if item["IdentityPoolName"] == name),
+        None,
+    )
+
+
+def apply_identity_seed(
+    emu: Emulator, specs: list[Item], user_pools: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Create the seed's identity pools (idempotent); returns {name: IdentityPoolId}.
+
+    Each spec takes CreateIdentityPool's fields plus ``Roles`` and an optional fixed
+    ``IdentityPoolId``. ``"UserPools": ["<seeded pool name>", ...]`` adds those user pools
+    (with their first client) as providers; ``user_pools`` is ``apply_seed``'s result.
+    """
+    out: dict[str, str] = {}
+    for spec in specs:
+        name = str(spec["IdentityPoolName"])
+        fixed = spec.get("IdentityPoolId")
+        existing = emu.store.get("identity_pool", str(fixed)) if fixed else _find_by_name(emu, name)
+        if existing is not None:
+            out[name] = str(existing["IdentityPoolId"])
+            continue
+        providers = list(spec.get("CognitoIdentityProviders") or [])
+        for pool_name in spec.get("UserPools") or []:
+            info = (user_pools or {})[pool_name]
+            provider: Item = {
+                "ProviderName": f"cognito-idp.{info['Id'].split('_', 1)[0]}.amazonaws.com/"
+                f"{info['Id']}"
+            }
+            if info.get("clients"):
+                provider["ClientId"] = info["clients"][0]
+            providers.append(provider)
+        created = create_identity_pool(
+            emu,
+            name,
+            providers=providers,
+            allow_unauthenticated=bool(spec.get("AllowUnauthenticatedIdentities", False)),
+            roles=spec.get("Roles"),
+            identity_pool_id=str(fixed) if fixed else None,
+        )
+        out[name] = str(created["IdentityPoolId"])
+    return out
+
+
+DEMO_ROLES = {
+    "authenticated": "arn:aws:iam::000000000000:role/demo-authenticated",
+    "unauthenticated": "arn:aws:iam::000000000000:role/demo-guest",
+}
+
+
+def ensure_demo_identity_pool(emu: Emulator, user_pool_id: str, client_id: str) -> str:
+    """The demo identity pool trusting the demo user pool and client (created once)."""
+    meta = emu.store.get("meta", "demo_identity")
+    if (
+        meta is not None
+        and emu.store.get("identity_pool", meta["identityPoolId"]) is not None
+        and meta.get("userPoolId") == user_pool_id
+        and meta.get("clientId") == client_id
+    ):
+        return str(meta["identityPoolId"])
+    region = user_pool_id.split("_", 1)[0]
+    created = create_identity_pool(
+        emu,
+        "demo identities",
+        providers=[
+            {
+                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{user_pool_id}",
+                "ClientId": client_id,
+            }
+        ],
+        allow_unauthenticated=True,
+        roles=DEMO_ROLES,
+    )
+    pool_id = str(created["IdentityPoolId"])
+    emu.store.put(
+        "meta",
+        "demo_identity",
+        {"identityPoolId": pool_id, "userPoolId": user_pool_id, "clientId": client_id},
+    )
+    return pool_id
