@@ -175,11 +175,20 @@ def _ours(case: dict[str, object]):  # type: ignore[no-untyped-def]
 
 
 def test_signer_matches_botocore_on_random_requests() -> None:
+    _differential(N_REQUESTS)
+
+
+@pytest.mark.long
+def test_signer_matches_botocore_long_run() -> None:
+    _differential(20_000)
+
+
+def _differential(n_requests: int) -> None:
     seed = int(os.environ.get("SIGV4_SEED", random.SystemRandom().randrange(2**32)))
     print(f"SIGV4_SEED={seed}")
     rng = random.Random(seed)
     counts = {"raw_url": 0, "presign": 0, "s3": 0, "token": 0, "unsigned": 0, "body": 0}
-    for i in range(N_REQUESTS):
+    for i in range(n_requests):
         case = _random_case(rng)
         ref = _botocore_sign(case)
         ours = _ours(case)
