@@ -19,13 +19,15 @@ transport.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from .client import Client
 from .errors import (
+    CognitoError,
     InvalidParameterError,
     InvalidResponseError,
     NotAuthorizedException,
@@ -48,6 +50,8 @@ __all__ = [
 #: Storage key prefixes used by aws-sdk v2's CognitoIdentityCredentials.
 IDENTITY_ID_KEY_PREFIX = "aws.cognito.identity-id."
 IDENTITY_PROVIDERS_KEY_PREFIX = "aws.cognito.identity-providers."
+#: A JS-style completion callback: ``callback(err)`` with None on success (may be async).
+ErrorCallback = Callable[[CognitoError | None], Any]
 #: aws-sdk v2's ``AWS.Credentials.expiryWindow``: refresh this many seconds before expiry.
 DEFAULT_EXPIRY_WINDOW = 15.0
 
@@ -129,6 +133,7 @@ class CognitoIdentityCredentials:
         self.last_error: BaseException | None = None
         self._inflight: asyncio.Future[AwsCredentials] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._callback_tasks: set[asyncio.Task[AwsCredentials | None]] = set()
         #: How many refreshes went to the service (tests and diagnostics).
         self.refresh_count = 0
 
@@ -214,18 +219,66 @@ class CognitoIdentityCredentials:
 
     # --- refresh -----------------------------------------------------------------------
 
-    async def get(self) -> AwsCredentials:
-        """The current credentials, refreshed first when missing or about to expire."""
-        if self.credentials is not None and not self.needs_refresh():
-            return self.credentials
-        return await self.refresh()
+    @overload
+    def get(self) -> Awaitable[AwsCredentials]: ...
+    @overload
+    def get(self, callback: ErrorCallback) -> Awaitable[AwsCredentials | None]: ...
 
-    async def refresh(self) -> AwsCredentials:
-        """Get fresh credentials from the service.
+    def get(
+        self, callback: ErrorCallback | None = None
+    ) -> Awaitable[AwsCredentials] | Awaitable[AwsCredentials | None]:
+        """The current credentials, refreshed first when missing or about to expire.
+
+        With a JS-style ``callback(err)`` (sync or async) the work starts as a task and the
+        outcome goes to the callback (``None`` on success) instead of being raised.
+        """
+        if callback is None:
+            return self._get()
+        return self._with_callback(self._get(), callback)
+
+    @overload
+    def refresh(self) -> Awaitable[AwsCredentials]: ...
+    @overload
+    def refresh(self, callback: ErrorCallback) -> Awaitable[AwsCredentials | None]: ...
+
+    def refresh(
+        self, callback: ErrorCallback | None = None
+    ) -> Awaitable[AwsCredentials] | Awaitable[AwsCredentials | None]:
+        """Get fresh credentials from the service (GetId when needed, then
+        GetCredentialsForIdentity).
 
         Concurrent calls share one request: while a refresh is in flight, every caller
-        awaits the same result (or error).
+        awaits the same result (or error). ``callback(err)`` as in :meth:`get`, like the
+        JS SDK's ``credentials.refresh(error => ...)``.
         """
+        if callback is None:
+            return self._refresh()
+        return self._with_callback(self._refresh(), callback)
+
+    def _with_callback(
+        self, work: Coroutine[Any, Any, AwsCredentials], callback: ErrorCallback
+    ) -> asyncio.Task[AwsCredentials | None]:
+        async def run() -> AwsCredentials | None:
+            try:
+                creds = await work
+            except CognitoError as err:
+                await _call(callback, err)
+                return None
+            await _call(callback, None)
+            return creds
+
+        task = asyncio.get_running_loop().create_task(run())
+        # Keep fire-and-forget tasks referenced until they end.
+        self._callback_tasks.add(task)
+        task.add_done_callback(self._callback_tasks.discard)
+        return task
+
+    async def _get(self) -> AwsCredentials:
+        if self.credentials is not None and not self.needs_refresh():
+            return self.credentials
+        return await self._refresh()
+
+    async def _refresh(self) -> AwsCredentials:
         if self._inflight is None or self._inflight.done():
             loop = asyncio.get_running_loop()
             self._inflight = loop.create_task(self._refresh_once())
@@ -294,7 +347,7 @@ class CognitoIdentityCredentials:
 
     def _background_refresh(self) -> None:
         self._timer = None
-        task = asyncio.get_running_loop().create_task(self.refresh())
+        task = asyncio.get_running_loop().create_task(self._refresh())
 
         def done(t: asyncio.Task[AwsCredentials]) -> None:
             if not t.cancelled() and t.exception() is not None:
@@ -306,6 +359,12 @@ class CognitoIdentityCredentials:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+async def _call(callback: ErrorCallback, err: CognitoError | None) -> None:
+    result = callback(err)
+    if inspect.isawaitable(result):
+        await result
 
 
 def _consume_exception(fut: asyncio.Future[AwsCredentials]) -> None:

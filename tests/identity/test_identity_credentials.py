@@ -338,3 +338,20 @@ async def test_aws_fetch_with_plain_credentials_needs_region() -> None:
             service="s3",
             transport=MockTransport([]),
         )
+
+
+async def test_js_style_callbacks() -> None:
+    svc = FakeIdentityService()
+    c = _creds(svc)
+    seen: list[object] = []
+    task = c.refresh(lambda err: seen.append(err))
+    assert await task is c.credentials
+    assert seen == [None]
+
+    async def async_cb(err: object) -> None:
+        seen.append(err)
+
+    svc.fail["GetCredentialsForIdentity"] = ("NotAuthorizedException", "Token expired")
+    c.credentials = None
+    assert await c.get(async_cb) is None  # the error goes to the callback, not raised
+    assert isinstance(seen[-1], NotAuthorizedException)

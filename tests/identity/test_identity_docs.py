@@ -55,7 +55,8 @@ async def test_readme_use_cases_4_16_17(identity_setup: IdentitySetup, capsys: A
 
     # The callback form of the same sign-in.
     await _run(_pick(blocks, '"on_success": on_success'), ns)
-    assert "signed in, ID token expires" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "signed in, ID token expires" in out and "Credentials refreshed!" in out
 
     # Use case 16: the current user from storage, session, attributes, credentials.
     ns.pop("cognito_user")
