@@ -264,3 +264,18 @@ class EmulatorApp:
 def create_app(emulator: Emulator | None = None) -> EmulatorApp:
     """An app over a new in-memory emulator (or the one given)."""
     return EmulatorApp(emulator or Emulator())
+
+
+SPEC_ENV = "COGNITO_EMULATOR_SPEC"
+
+
+def app_from_env() -> EmulatorApp:
+    """App factory for multi-process serving: each uvicorn worker process builds its own
+    Emulator over the shared sqlite file named in ``$COGNITO_EMULATOR_SPEC`` (JSON
+    ``{"data": path, "config": {EmulatorConfig fields}}``)."""
+    import os
+
+    from .state import EmulatorConfig
+
+    spec = json.loads(os.environ[SPEC_ENV])
+    return EmulatorApp(Emulator(EmulatorConfig(**spec["config"]), spec["data"]))
