@@ -216,3 +216,21 @@ async def test_unknown_identity_pool(identity_setup: IdentitySetup) -> None:
         await _creds(
             identity_setup, token, pool_id="us-east-1:00000000-0000-0000-0000-000000000000"
         ).refresh()
+
+
+async def test_concurrent_first_get_id_yields_one_identity(identity_setup: IdentitySetup) -> None:
+    """Eight clients racing GetId for a user never seen before all get the same identity."""
+    idp = identity_setup.boto("cognito-idp")
+    idp.admin_create_user(
+        UserPoolId=identity_setup.user_pool_id, Username="racer", MessageAction="SUPPRESS"
+    )
+    idp.admin_set_user_password(
+        UserPoolId=identity_setup.user_pool_id,
+        Username="racer",
+        Password=identity_setup.password,
+        Permanent=True,
+    )
+    token = _sign_in(identity_setup, user="racer")["IdToken"]
+    racers = [_creds(identity_setup, token) for _ in range(8)]
+    await asyncio.gather(*(r.refresh() for r in racers))
+    assert len({r.identity_id for r in racers}) == 1
