@@ -103,7 +103,8 @@ class AwsCredentials:
     def from_response(cls, data: Mapping[str, Any]) -> AwsCredentials:
         """Build from a GetCredentialsForIdentity ``Credentials`` object.
 
-        ``Expiration`` is epoch seconds (a number) as the JSON protocol sends it.
+        ``Expiration`` is epoch seconds (a number) as the JSON protocol sends it, or an
+        ISO 8601 string.
         """
         try:
             access_key = str(data["AccessKeyId"])
@@ -112,11 +113,17 @@ class AwsCredentials:
             raise InvalidParameterError(f"credentials lack {exc.args[0]}") from None
         token = data.get("SessionToken")
         raw_exp = data.get("Expiration")
-        expiration = (
-            datetime.fromtimestamp(float(raw_exp), tz=UTC)
-            if isinstance(raw_exp, int | float)
-            else None
-        )
+        expiration: datetime | None = None
+        if isinstance(raw_exp, int | float) and not isinstance(raw_exp, bool):
+            expiration = datetime.fromtimestamp(float(raw_exp), tz=UTC)
+        elif isinstance(raw_exp, str):
+            # ISO 8601, as other SDKs serialise it (e.g. "2026-01-01T00:00:00Z").
+            try:
+                expiration = datetime.fromisoformat(raw_exp.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidParameterError(f"bad Expiration {raw_exp!r}") from None
+            if expiration.tzinfo is None:
+                expiration = expiration.replace(tzinfo=UTC)
         return cls(access_key, secret, None if token is None else str(token), expiration)
 
 

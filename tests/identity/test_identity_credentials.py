@@ -355,3 +355,18 @@ async def test_js_style_callbacks() -> None:
     c.credentials = None
     assert await c.get(async_cb) is None  # the error goes to the callback, not raised
     assert isinstance(seen[-1], NotAuthorizedException)
+
+
+def test_credentials_from_response_expiration_forms() -> None:
+    base = {"AccessKeyId": "A", "SecretKey": "S", "SessionToken": "T"}
+    when = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert AwsCredentials.from_response({**base, "Expiration": when.timestamp()}).expiration == when
+    iso = AwsCredentials.from_response({**base, "Expiration": "2030-01-02T03:04:05Z"})
+    assert iso.expiration == when
+    assert AwsCredentials.from_response(base).expiration is None
+    from amazon_cognito_identity.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        AwsCredentials.from_response({**base, "Expiration": "soon"})
+    with pytest.raises(InvalidParameterError):
+        AwsCredentials.from_response({"AccessKeyId": "A"})
