@@ -432,6 +432,13 @@ async def verify_token(
     if not isinstance(kid, str) or not kid:
         raise InvalidTokenError("token header has no kid")
 
+    # Checked again with the others after the signature; checking it first means a token
+    # from another issuer never makes us fetch (or even look up) keys.
+    if decoded.payload.get("iss") != expected_issuer:
+        raise InvalidTokenError(
+            f"wrong issuer {decoded.payload.get('iss')!r}, expected {expected_issuer!r}"
+        )
+
     if jwks is not None:
         jwk = _keys_of(jwks).get(kid)
         if jwk is None:

@@ -145,11 +145,31 @@ def setup(endpoint: str, users: int) -> tuple[str, str]:
     return pool_id, str(client["UserPoolClient"]["ClientId"])
 
 
+def _health(endpoint: str) -> dict[str, Any]:
+    parts = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
+    conn.request("GET", "/_emulator/health")
+    return dict(json.loads(conn.getresponse().read()))
+
+
+def modexp_ms_per_sign_in(rounds: int = 30) -> float:
+    """Server-side modexp cost of one SRP sign-in (B = kv + g^b; S = (A v^u)^b), in ms."""
+    v = srp.powmod(srp.G, secrets.randbits(256), srp.N)
+    large_a = srp.powmod(srp.G, secrets.randbits(1024), srp.N)
+    start = time.process_time()
+    for _ in range(rounds):
+        b = srp.new_private_b()
+        srp.compute_large_b(v, b)
+        srp.compute_server_s(large_a, v, secrets.randbits(256), b)
+    return (time.process_time() - start) / rounds * 1000
+
+
 def run(
     endpoint: str, attempts: int, concurrency: int, procs: int, users: int, wrong_every: int
 ) -> dict[str, Any]:
     """Run the load and return the summary."""
     pool_id, client_id = setup(endpoint, users)
+    before = _health(endpoint)
     plan = [
         (f"load{i % users}", wrong_every > 0 and i % wrong_every == wrong_every - 1)
         for i in range(attempts)
@@ -164,8 +184,19 @@ def run(
         ]
         results = [r for f in futures for r in f.result()]
     seconds = time.time() - start_at
+    after = _health(endpoint)
     errors = [r for r in results if r.startswith("error")]
+    modexp_ms = modexp_ms_per_sign_in()
+    extra: dict[str, Any] = {
+        "server_modexp_ms_per_sign_in": round(modexp_ms, 2),
+        "modexp_ceiling_sign_ins_per_s_2_cores": round(2000 / modexp_ms, 1),
+    }
+    if before.get("pid") == after.get("pid") and "cpu_seconds" in after:
+        cpu_ms = (after["cpu_seconds"] - before["cpu_seconds"]) / attempts * 1000
+        extra["server_cpu_ms_per_sign_in"] = round(cpu_ms, 2)
+        extra["server_cpu_bound_sign_ins_per_s_per_core"] = round(1000 / cpu_ms, 1)
     return {
+        **extra,
         "attempts": attempts,
         "concurrency": threads * procs,
         "client_procs": procs,

@@ -489,3 +489,25 @@ async def test_client_with_secret(emu: Any) -> None:
     await user.forgot_password()
     await user.confirm_password(emu.last_code("quinn", "forgot_password"), "Another-Passw0rd")
     await sign_in(s, "quinn", "Another-Passw0rd", pool=pool)
+
+
+async def test_user_context_data_is_accepted(emu: Any) -> None:
+    class AdvancedSecurityData:  # what the page's AmazonCognitoAdvancedSecurityData offers
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, str, str]] = []
+
+        def getData(self, username: str, pool_id: str, client_id: str) -> str:
+            self.calls.append((username, pool_id, client_id))
+            return "eyJhc2YiOiJkYXRhIn0="
+
+    s = make_setup(emu, {"AutoVerifiedAttributes": ["email"]})
+    asf = AdvancedSecurityData()
+    pool = s.sdk_pool(advanced_security_data=asf)
+    assert pool.get_user_context_data("rae") == {"EncodedData": "eyJhc2YiOiJkYXRhIn0="}
+    res = await pool.sign_up("rae", PASSWORD, {"email": "r@example.com"})
+    await res.user.confirm_registration(emu.last_code("rae", "signup"))
+    await sign_in(s, "rae", pool=pool)
+    assert {c[0] for c in asf.calls} == {"rae"}
+    assert {c[1:] for c in asf.calls} == {(s.pool_id, s.client_id)}
+    off = s.sdk_pool(advanced_security_data=asf, advanced_security_data_collection_flag=False)
+    assert off.get_user_context_data("rae") is None
