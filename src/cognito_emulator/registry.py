@@ -43,6 +43,7 @@ SERVICE_MODULES: list[str] = [
     "cognito_emulator.ops_auth",
     "cognito_emulator.ops_mfa",
     "cognito_emulator.ops_devices",
+    "cognito_emulator.identity",
 ]
 
 _OPERATIONS: dict[str, Handler] = {}
