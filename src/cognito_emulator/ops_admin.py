@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from typing import Any
@@ -350,8 +351,6 @@ def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
 
 
 def _filter(expr: str) -> tuple[str, str, str]:
-    import re
-
     m = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"]*)"\s*', expr)
     if not m:
         raise invalid_parameter(f"Error while parsing filter: {expr}")

@@ -544,7 +544,6 @@ def _start_custom(
 @idp("InitiateAuth")
 def initiate_auth(ctx: RequestContext, params: Params) -> Params:
     """InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH."""
-    emu = ctx.emulator
     pool, client = client_from_params(ctx, params)
     flow = req_str(params, "AuthFlow")
     ap = str_map(params, "AuthParameters")
@@ -565,7 +564,6 @@ def initiate_auth(ctx: RequestContext, params: Params) -> Params:
         raise invalid_parameter(
             f"Initiate Auth method not supported: {flow} (use AdminInitiateAuth)"
         )
-    del emu
     raise invalid_parameter(
         f"1 validation error detected: Value '{flow}' at 'authFlow' failed to satisfy constraint:"
         " Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN,"
@@ -855,7 +853,3 @@ def _respond_device_verifier(
         raise not_authorized(INCORRECT)
     state["device_trusted"] = bool(device.get("remembered"))
     return _mfa_step(ctx, pool, client, user, state)
-
-
-# Referenced by ops_mfa (MFA_SETUP sessions) and tests.
-__all__ = ["initiate_auth", "respond_to_auth_challenge", "set_password"]
