@@ -853,3 +853,28 @@ def _respond_device_verifier(
         raise not_authorized(INCORRECT)
     state["device_trusted"] = bool(device.get("remembered"))
     return _mfa_step(ctx, pool, client, user, state)
+
+
+@idp("AdminInitiateAuth")
+def admin_initiate_auth(ctx: RequestContext, params: Params) -> Params:
+    """AdminInitiateAuth: ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (password checked against
+    the verifier, no client flow flag needed beyond ALLOW_ADMIN_USER_PASSWORD_AUTH), or any
+    InitiateAuth flow."""
+    pool, client = client_from_params(ctx, params)
+    if client["UserPoolId"] != req_str(params, "UserPoolId"):
+        raise invalid_parameter("ClientId does not belong to UserPoolId")
+    flow = req_str(params, "AuthFlow")
+    if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+        check_flow(client, "ADMIN_USER_PASSWORD_AUTH")
+        ap = str_map(params, "AuthParameters")
+        return _password_auth(ctx, pool, client, ap, str_map(params, "ClientMetadata"))
+    return initiate_auth(ctx, params)
+
+
+@idp("AdminRespondToAuthChallenge")
+def admin_respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
+    """AdminRespondToAuthChallenge: RespondToAuthChallenge with the pool named."""
+    _pool, client = client_from_params(ctx, params)
+    if client["UserPoolId"] != req_str(params, "UserPoolId"):
+        raise invalid_parameter("ClientId does not belong to UserPoolId")
+    return respond_to_auth_challenge(ctx, params)
