@@ -20,6 +20,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +38,10 @@ PRELOAD = (
     "pyodide.http",
     "pyodide.ffi",
     "amazon_cognito_identity",
+    "segno",
 )
+# Pure wheels the portal loads beside the SDK: segno draws the TOTP QR code in the page.
+EXTRA_WHEELS = {"segno": "segno==1.6.6"}
 
 
 def _sha256(path: Path) -> str:
@@ -73,6 +77,39 @@ def find_wheel(repo_root: Path) -> Path:
     return wheels[-1]
 
 
+def fetch_extra_wheels(out: Path, log: Callable[[str], None]) -> list[Path]:
+    """Download the pinned extra wheels into ``out`` (pip, PyPI); skip any that fail."""
+    wheels: list[Path] = []
+    for name, pin in EXTRA_WHEELS.items():
+        version = pin.split("==")[1]
+        found = sorted(out.glob(f"{name}-{version}-py3-none-any.whl"))
+        if not found:
+            proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    pin,
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    str(out),
+                    "-q",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            found = sorted(out.glob(f"{name}-{version}-py3-none-any.whl"))
+            if not found:
+                log(f"fastboot: {pin} not available ({proc.stderr.strip()[-200:]}); QR codes off")
+                continue
+        wheels.append(found[-1])
+    return wheels
+
+
 def build(repo_root: Path, log: Callable[[str], None]) -> None:
     """Write web/dist/fastboot/{python_stdlib.pyc.zip, snapshot.bin, manifest.json}."""
     node = shutil.which("node")
@@ -84,10 +121,18 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("manifest.json", "snapshot.bin", "python_stdlib.pyc.zip", "node-result.json"):
         (out / stale).unlink(missing_ok=True)
+    extras = fetch_extra_wheels(out, log)
     log(f"fastboot: Pyodide {pyodide_dir}, wheel {wheel.name}")
     script = Path(__file__).with_name("fastboot_node.mjs")
     proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [node, str(script), str(pyodide_dir), str(out), str(wheel), ",".join(PRELOAD)],
+        [
+            node,
+            str(script),
+            str(pyodide_dir),
+            str(out),
+            ",".join(str(p) for p in [wheel, *extras]),
+            ",".join(PRELOAD),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -116,6 +161,7 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
             "sha256": _sha256(out / "snapshot.bin"),
             "bytes": (out / "snapshot.bin").stat().st_size,
         },
+        "extra_wheels": [{"file": p.name, "sha256": _sha256(p)} for p in extras],
         "preloaded": result["preloaded"],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,7 +1,7 @@
 // Build-time helper run by tools/fastboot.py under Node: makes the precompiled stdlib zip and
 // the Pyodide memory snapshot with the very Pyodide build the browser will load, so the
 // bytecode magic and the heap layout match. Usage:
-//   node fastboot_node.mjs <pyodide_dir> <out_dir> <wheel_path> <preload_modules_comma_sep>
+//   node fastboot_node.mjs <pyodide_dir> <out_dir> <wheels,comma,sep> <preload,modules>
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -50,7 +50,9 @@ writeFileSync(zipPath, zipBytes);
 
 // Step 2: boot on that zip, install the SDK wheel, import what the page needs, snapshot.
 const snap = await loadPyodide({ indexURL, stdLibURL: zipPath, _makeSnapshot: true });
-snap.unpackArchive(new Uint8Array(readFileSync(wheelPath)), "wheel");
+for (const wheel of wheelPath.split(",").filter(Boolean)) {
+  snap.unpackArchive(new Uint8Array(readFileSync(wheel)), "wheel");
+}
 const mods = preload.split(",").filter(Boolean);
 const loaded = snap.runPython(`
 import importlib, json, pkgutil
