@@ -73,6 +73,7 @@ py.on("ready", (info) => {
   $("#sdk-version").textContent = `v${info.sdk_version}`;
   $("#boot-mode").textContent = `boot: ${info.mode}`;
   document.documentElement.dataset.bootMode = info.mode;
+  document.body.dataset.state = "ready";
 });
 
 async function call(method, params) {
