@@ -105,7 +105,7 @@ $("#form-signin").addEventListener("submit", async (event) => {
   setStatus("");
   const username = f.username.value.trim();
   const result = await busy(f, "Signing in…", () =>
-    call("sign_in", { username, password: f.password.value }),
+    call("sign_in", { username, password: f.password.value, custom: f.custom.checked }),
   );
   if (result) handleAuthResult(result);
 });
@@ -388,7 +388,8 @@ async function renderAccount() {
       h("select", { id: "mfa-pref", name: "pref" },
         h("option", { value: "none" }, "Off"),
         h("option", { value: "sms" }, "SMS code"),
-        h("option", { value: "totp" }, "Authenticator app (TOTP)")),
+        h("option", { value: "totp" }, "Authenticator app (TOTP)"),
+        h("option", { value: "both" }, "SMS or app: ask at sign-in")),
       h("button", { type: "submit" }, "Save MFA preference")], async (data, f) => {
       const ok = await busy(f, "Saving…", () => call("set_mfa_preference", { preferred: data.get("pref") }));
       if (ok !== undefined) setStatus("MFA preference saved.");
@@ -418,7 +419,8 @@ async function renderAccount() {
   loadAttributes(attrsTable);
   loadDevices(devicesTable);
   call("get_mfa", {}).then((m) => {
-    $("#mfa-pref").value = m.preferred === "SOFTWARE_TOKEN_MFA" ? "totp" : m.preferred === "SMS_MFA" ? "sms" : "none";
+    const both = m.enabled.length > 1 && !m.preferred;
+    $("#mfa-pref").value = both ? "both" : m.preferred === "SOFTWARE_TOKEN_MFA" ? "totp" : m.preferred === "SMS_MFA" ? "sms" : "none";
   }, () => {});
 }
 
