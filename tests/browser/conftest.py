@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 
 
-def _fastboot() -> Any:
-    spec = importlib.util.spec_from_file_location("_tests_fastboot", ROOT / "tools/fastboot.py")
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -28,10 +28,23 @@ def _fastboot() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fastboot_fresh(static_server: Any) -> Path:
-    """web/dist/fastboot matching the served wheel (built here if `bundle` left it stale)."""
-    _fastboot().build(ROOT, lambda line: None)
-    return WEB / "dist" / "fastboot"
+def bundled() -> Path:
+    """`build.py bundle` (wheel from the current src, vendor, fastboot): each step skips
+    itself when up to date, so pages never test a stale wheel or snapshot."""
+    _load("_tests_build", ROOT / "build.py").bundle()
+    return WEB / "dist"
+
+
+@pytest.fixture(scope="session")
+def static_server(bundled: Path, static_server: Any) -> Any:
+    """The shared static server, started after the bundle is fresh."""
+    return static_server
+
+
+@pytest.fixture(scope="session")
+def fastboot_fresh(bundled: Path) -> Path:
+    """web/dist/fastboot, matching the served wheel."""
+    return bundled / "fastboot"
 
 
 PLACEHOLDER_CONFIG = {"region": "us-east-1", "userPoolId": "us-east-1_Placeholder", "clientId": "c"}

@@ -8,6 +8,8 @@ const views = $("#views");
 const statusEl = $("#status");
 let config = {};
 let currentUsername = "";
+let signingInUser = "";
+let outboxVersion = 0;
 
 // ---------------------------------------------------------------- status and progress
 function setStatus(text, kind = "notice") {
@@ -104,6 +106,7 @@ $("#form-signin").addEventListener("submit", async (event) => {
   const f = event.currentTarget;
   setStatus("");
   const username = f.username.value.trim();
+  signingInUser = username;
   const result = await busy(f, "Signing in…", () =>
     call("sign_in", { username, password: f.password.value, custom: f.custom.checked }),
   );
@@ -122,6 +125,7 @@ function handleAuthResult(result) {
 
 function renderChallenge(result) {
   const d = result.details || {};
+  if (result.state === "SMS_MFA" || result.state === "CUSTOM_CHALLENGE") devPanel(signingInUser);
   const answer = (params) => (f) =>
     busy(f, "Checking…", () => call("answer_challenge", { challenge: result.state, ...params })).then((r) => {
       if (r) handleAuthResult(r);
@@ -328,8 +332,9 @@ async function refreshOutbox(username) {
     const rows = await resp.json();
     table.replaceChildren(
       h("tr", {}, h("th", {}, "User"), h("th", {}, "Kind"), h("th", {}, "Code"), h("th", {}, "To")),
-      ...rows.slice().reverse().map((r) => h("tr", {}, h("td", {}, r.username), h("td", {}, r.kind), h("td", { class: "code" }, r.code), h("td", {}, r.destination || ""))),
+      ...rows.slice().reverse().map((r) => h("tr", { dataset: { kind: r.kind } }, h("td", {}, r.username), h("td", {}, r.kind), h("td", { class: "code" }, r.code), h("td", {}, r.destination || ""))),
     );
+    table.dataset.version = String(++outboxVersion);
   } catch (err) {
     table.replaceChildren(h("tr", {}, h("td", {}, `Outbox unavailable: ${err}`)));
   }

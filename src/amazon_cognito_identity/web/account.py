@@ -286,7 +286,7 @@ class AccountService:
                 {
                     "key": device.get("DeviceKey"),
                     "name": attrs.get("device_name"),
-                    "remembered": attrs.get("device_status") == "remembered",
+                    "remembered": attrs.get("dev:device_remembered_status") == "remembered",
                     "current": device.get("DeviceKey") == own,
                 }
             )
