@@ -101,6 +101,8 @@ function showSignIn() {
 }
 
 // ---------------------------------------------------------------- sign-in and challenges
+// SRP's first step (A = g^a mod N) needs no input: compute it while the password is typed.
+$("#signin-password").addEventListener("focus", () => py.call("prewarm", {}).catch(() => {}), { once: true });
 $("#form-signin").addEventListener("submit", async (event) => {
   event.preventDefault();
   const f = event.currentTarget;
