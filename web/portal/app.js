@@ -68,6 +68,7 @@ py.on("fatal", (message) => {
   setStatus(message, "error");
 });
 py.on("ready", (info) => {
+  performance.mark("sdk-ready");
   $("#boot-progress").value = 4;
   $("#boot-spinner").hidden = true;
   $("#boot-text").textContent = `Python ready (${Math.round(info.ms)} ms)`;
