@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import secrets
 from pathlib import Path
@@ -13,6 +15,14 @@ import pytest
 from amazon_cognito_identity import CognitoUserPool, MemoryStorage
 from amazon_cognito_identity.errors import CognitoError
 from amazon_cognito_identity.web.account import AccountService, qr_matrix, totp_uri
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine on a fresh loop in a thread: the Playwright fixtures of the browser
+    suite keep an event loop running in the main thread for the whole session."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 
 PASSWORD = "Acc0unt-Passw0rd!"
 
@@ -37,7 +47,7 @@ def service(demo: dict[str, Any]) -> AccountService:
     return AccountService(pool)
 
 
-async def test_sign_up_sign_in_totp_and_mfa_challenge(
+async def _test_sign_up_sign_in_totp_and_mfa_challenge(
     service: AccountService, emulator: Any
 ) -> None:
     user = f"svc-{secrets.token_hex(3)}"
@@ -69,7 +79,7 @@ async def test_sign_up_sign_in_totp_and_mfa_challenge(
     assert done == {"state": "signed_in", "username": user}
 
 
-async def test_signed_out_calls_raise_not_authorized(service: AccountService) -> None:
+async def _test_signed_out_calls_raise_not_authorized(service: AccountService) -> None:
     with pytest.raises(CognitoError) as err:
         await service.get_attributes()
     assert err.value.code == "NotAuthorizedException"
@@ -84,3 +94,11 @@ def test_qr_matrix_is_a_qr_symbol() -> None:
     assert (size - 17) % 4 == 0  # QR versions are 21, 25, 29, ... modules wide
     # Finder pattern: the top-left 7x7 corner is a dark ring around a light ring.
     assert matrix[0][:7] == [1] * 7 and matrix[1][:7] == [1, 0, 0, 0, 0, 0, 1]
+
+
+def test_sign_up_sign_in_totp_and_mfa_challenge(service: AccountService, emulator: Any) -> None:
+    run(_test_sign_up_sign_in_totp_and_mfa_challenge(service, emulator))
+
+
+def test_signed_out_calls_raise_not_authorized(service: AccountService) -> None:
+    run(_test_signed_out_calls_raise_not_authorized(service))

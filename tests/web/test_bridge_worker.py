@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
+from typing import Any
 
 import pytest
 
 from amazon_cognito_identity.errors import NotAuthorizedException
 from amazon_cognito_identity.web.bridge import MirrorStorage, cookie_entries
 from amazon_cognito_identity.web.worker import WorkerApp, error_payload
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine on a fresh loop in a thread: the Playwright fixtures of the browser
+    suite keep an event loop running in the main thread for the whole session."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 
 PREFIX = "CognitoIdentityServiceProvider.client1"
 
@@ -80,7 +91,7 @@ def test_cookie_entries_decodes_and_filters() -> None:
     }
 
 
-async def test_worker_app_rpc_round_trip_and_errors() -> None:
+async def _test_worker_app_rpc_round_trip_and_errors() -> None:
     posted = Posted()
     app = WorkerApp({"storage": {"k": "seed"}, "cookies": "", "config": {}}, posted)
 
@@ -113,3 +124,7 @@ def test_error_payload_for_plain_exceptions() -> None:
         "name": "ValueError",
         "message": "bad",
     }
+
+
+def test_worker_app_rpc_round_trip_and_errors() -> None:
+    run(_test_worker_app_rpc_round_trip_and_errors())
