@@ -50,6 +50,8 @@ DIST = WEB / "dist"
 VENDOR = WEB / "vendor"
 SDK_SRC = ROOT / "src" / "amazon_cognito_identity"
 CHROMIUM = Path("/usr/bin/chromium")
+EMULATOR_DATA = ROOT / ".emulator-data" / "state.sqlite"
+DEMO_CONFIG = WEB / "config.json"  # pages read /config.json (docs/DESIGN.md "Demo config")
 SDK_PACKAGE = "amazon_cognito_identity"
 
 # The Pyodide core; npm's pyodide package ships no package wheels, and the SDK needs none.
@@ -581,8 +583,10 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 0.0) -> None:
         proc.wait()
 
 
-def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
-    """Starts the emulator with the demo pool (writes web/config.json), when it exists."""
+def start_emulator(
+    port: int, data: Path = EMULATOR_DATA, demo_config: Path = DEMO_CONFIG
+) -> subprocess.Popen[bytes] | None:
+    """Starts the emulator with the demo pool (writes ``demo_config``), when it exists."""
     if not (ROOT / "src" / "cognito_emulator" / "__main__.py").exists():
         info("serve", "emulator: not built yet (src/cognito_emulator/__main__.py missing)")
         return None
@@ -593,12 +597,12 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
                 "stop whatever listens there (an earlier `build.py serve`?) or pass "
                 "--emulator-port",
             )
-        (ROOT / ".emulator-data").mkdir(exist_ok=True)
+        data.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable, "-m", "cognito_emulator",
             "--host", "127.0.0.1", "--port", str(port),
-            "--data", ".emulator-data/state.sqlite",
-            "--demo-config", "web/config.json",
+            "--data", str(data),
+            "--demo-config", str(demo_config),
         ]  # fmt: skip
         proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, env=pytest_env())
         try:
@@ -606,14 +610,23 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
         except BaseException:
             stop_process(proc)
             raise
-        step.result = f"ok (pid {proc.pid}; demo pool in web/config.json)"
+        shown = demo_config.relative_to(ROOT) if demo_config.is_relative_to(ROOT) else demo_config
+        step.result = f"ok (pid {proc.pid}; demo pool in {shown})"
     return proc
 
 
-def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    emulator_port: int,
+    with_emulator: bool,
+    *,
+    data: Path = EMULATOR_DATA,
+    demo_config: Path = DEMO_CONFIG,
+) -> None:
     """Emulator + static server until Ctrl-C; stops everything it started."""
     static_server = load_module("_build_static_server", ROOT / "tools" / "static_server.py")
-    emulator = start_emulator(emulator_port) if with_emulator else None
+    emulator = start_emulator(emulator_port, data, demo_config) if with_emulator else None
     server: Any = None
     stopping = threading.Event()
     try:
