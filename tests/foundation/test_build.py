@@ -147,3 +147,32 @@ def test_failed_step_names_step_and_hint(capsys: pytest.CaptureFixture[str]) -> 
     assert "exited with 3" in err
     assert "boom" in err
     assert "what to do: do X" in err
+
+
+def test_no_tests_collected_is_a_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    summaries: list[str] = []
+    with pytest.raises(build.BuildError, match="collected no tests"):
+        build.run_pytest(
+            [
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "no_such_marker",
+                "tests/foundation/test_build.py",
+            ],
+            summaries,
+        )
+    assert summaries and "deselected" in summaries[0]
+
+
+def test_pytest_failure_is_reported_with_its_summary(tmp_path: Path) -> None:
+    failing = tmp_path / "test_fails.py"
+    failing.write_text("def test_one():\n    assert 1 == 2\n\ndef test_two():\n    pass\n")
+    summaries: list[str] = []
+    with pytest.raises(build.BuildError) as info:
+        build.run_pytest(
+            ["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(failing)], summaries
+        )
+    assert "1 failed, 1 passed" in info.value.message
+    assert summaries[0].startswith("1 failed, 1 passed")
