@@ -308,7 +308,9 @@ def create_venv() -> bool:
 def ensure_pip() -> None:
     """pip install -e .[dev], skipped when pyproject.toml is unchanged since the last install."""
     stamp = f"{sha256_file(ROOT / 'pyproject.toml')} {sys.version}"
-    with Step("setup", "pip install -e .[dev]") as step:
+    fresh = read_text(SETUP_STAMP) is None
+    name = "pip install -e .[dev]" + (" (first run: 1-3 min)" if fresh else "")
+    with Step("setup", name) as step:
         if read_text(SETUP_STAMP) == stamp:
             step.result = "up to date"
             return
