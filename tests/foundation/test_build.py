@@ -176,3 +176,35 @@ def test_pytest_failure_is_reported_with_its_summary(tmp_path: Path) -> None:
         )
     assert "1 failed, 1 passed" in info.value.message
     assert summaries[0].startswith("1 failed, 1 passed")
+
+
+def test_bench_delegates_to_bench_run_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "run.py").write_text(
+        "import json, pathlib\n"
+        "def main(argv):\n"
+        "    pathlib.Path(__file__).with_name('got.json').write_text(json.dumps(argv))\n"
+        "    return 3\n"
+    )
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert build.bench(["--quick", "x"]) == 3
+    assert json.loads((tmp_path / "bench" / "got.json").read_text()) == ["--quick", "x"]
+
+
+def test_bench_without_run_py_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    with pytest.raises(build.BuildError, match=r"bench/run\.py"):
+        build.bench([])
+
+
+def test_fastboot_hook_is_called_with_root_and_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "fastboot.py").write_text(
+        "def build(repo_root, log):\n    log(f'root={repo_root.name}')\n"
+    )
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    build.fastboot()
+    assert f"[bundle]   root={tmp_path.name}" in capsys.readouterr().out
