@@ -33,6 +33,10 @@ class _Handler(SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         url_path = unquote(urlsplit(path).path)
         for prefix, root in self.mounts:
+            if root.is_file():
+                if url_path == prefix:
+                    return str(root)
+                continue
             if url_path == prefix.rstrip("/") or url_path.startswith(prefix):
                 rel = url_path[len(prefix) :].lstrip("/")
                 target = (root / rel).resolve()
@@ -62,7 +66,10 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class StaticServer:
-    """Serve ``mounts`` ({url_prefix: directory}) on a free 127.0.0.1 port, in a thread."""
+    """Serve ``mounts`` on a free 127.0.0.1 port, in a thread.
+
+    ``mounts`` maps a URL prefix to a directory, or an exact URL path to a single file.
+    """
 
     def __init__(self, mounts: dict[str, Path]) -> None:
         ordered = sorted(mounts.items(), key=lambda kv: -len(kv[0]))

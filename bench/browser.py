@@ -1,0 +1,288 @@
+"""Browser-side measurements: one headless Chromium, pages served from 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import secrets
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+
+#: The same launch arguments the project's browser tests and the reference page use.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: RFC 3526 group 15, the SRP modulus, and k = H(padHex(N) + padHex(g)) (from the protocol).
+N_HEX = (
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A0879"
+    "8E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0B"
+    "FF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55"
+    "D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C"
+    "08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+    "3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458"
+    "DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12F"
+    "FA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB"
+    "3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
+).lower()
+N = int(N_HEX, 16)
+K_HEX = "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6"
+
+
+class OffHostRequestError(RuntimeError):
+    """A page asked for something outside 127.0.0.1 (a CDN URL left in a page)."""
+
+
+def stats(samples: list[float], unit: str = "ms") -> dict[str, Any]:
+    """Median, min and max of ``samples`` rounded for the report."""
+    return {
+        "unit": unit,
+        "median": round(statistics.median(samples), 2),
+        "min": round(min(samples), 2),
+        "max": round(max(samples), 2),
+        "n": len(samples),
+    }
+
+
+def launch(pw: Playwright) -> Browser:
+    """Debian's Chromium, headless, with the project's launch arguments."""
+    return pw.chromium.launch(
+        executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def new_context(browser: Browser, blocked: list[str]) -> BrowserContext:
+    """A fresh context (fresh HTTP cache) that lets only 127.0.0.1 through."""
+    ctx = browser.new_context()
+
+    def guard(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    return ctx
+
+
+def open_lab(ctx: BrowserContext, base: str, wheel_url: str | None, timeout_ms: float) -> Page:
+    """Open bench/pages/lab.html (JS SDK bundle + optional Pyodide with our wheel)."""
+    page = ctx.new_page()
+    url = f"{base}/bench/lab.html" + (f"?wheel={wheel_url}" if wheel_url else "")
+    page.goto(url)
+    page.wait_for_function("window.labReady === true", timeout=timeout_ms)
+    if wheel_url:
+        page.evaluate(
+            """async () => {
+                const src = await (await fetch('/bench/lab_py.py')).text();
+                await pyodide.runPythonAsync(src);
+            }"""
+        )
+    return page
+
+
+def srp_inputs(runs: int) -> list[dict[str, str]]:
+    """Random server answers (B, salt, secret block) shared by every implementation."""
+    import base64
+
+    out = []
+    for i in range(runs):
+        b = secrets.randbelow(N - 2) + 2
+        salt = secrets.token_bytes(16)
+        out.append(
+            {
+                "pool": "bench" + secrets.token_hex(3),
+                "user": f"user-{i}-" + secrets.token_hex(4),
+                "password": "Pässw0rd!" + secrets.token_hex(4),
+                "b": format(b, "x"),
+                "salt": salt.hex(),
+                "secret": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "a": format(secrets.randbits(1024) | 1 << 1023, "x"),
+                "x": format(secrets.randbits(256) | 1 << 255, "x"),
+                "u": format(secrets.randbits(256) | 1 << 255, "x"),
+            }
+        )
+    return out
+
+
+def measure_srp(page: Page, runs: int, js_modpow_source: str) -> dict[str, Any]:
+    """SRP client maths: ours (as the SDK picks), the JS SDK, the JS BigInt floor."""
+    page.evaluate("(src) => { window.fastModpow = (0, eval)(src); }", js_modpow_source)
+    inputs = srp_inputs(runs)
+    warm = inputs[0]
+    ours: dict[str, list[float]] = {}
+    chosen = {}
+    for mode in ("auto", "python", "js"):
+        chosen[mode] = page.evaluate(f"pyodide.globals.get('use_modpow')('{mode}')")
+        run_py = (
+            "(i) => pyodide.globals.get('srp_once')"
+            "(i.pool, i.user, i.password, i.b, i.salt, i.secret)"
+        )
+        page.evaluate(run_py, warm)  # first call compiles and warms caches
+        ours[mode] = [page.evaluate(run_py, i) for i in inputs]
+    page.evaluate(f"pyodide.globals.get('use_modpow')('{chosen['auto']}')")
+    run_js = "(i) => jsSdkSrpOnce(i.pool, i.user, i.password, i.b, i.salt, i.secret)"
+    page.evaluate(run_js, warm)
+    js_sdk = [page.evaluate(run_js, i) for i in inputs]
+    floor_expr = (
+        "([fn, n, k, i]) => bigintFloorOnce(fn === 'fast' ? window.fastModpow : plainModpow,"
+        " n, k, i.a, i.x, i.u, i.b)"
+    )
+    floor = {}
+    for fn in ("fast", "plain"):
+        page.evaluate(floor_expr, [fn, N_HEX, K_HEX, warm])
+        floor[fn] = [page.evaluate(floor_expr, [fn, N_HEX, K_HEX, i]) for i in inputs]
+    return {
+        "srp_compute_ms": {
+            "ours": stats(ours["auto"]) | {"modpow": chosen["auto"]},
+            "js_sdk": stats(js_sdk),
+            "js_bigint_floor": stats(floor["fast"]) | {"modpow": "4-bit window, JS BigInt"},
+        },
+        "srp_compute_variants_ms": {
+            "ours_python_pow": stats(ours["python"]),
+            "ours_js_bigint": stats(ours["js"]),
+            "js_bigint_floor_square_and_multiply": stats(floor["plain"]),
+        },
+    }
+
+
+def measure_js_signin(
+    page: Page, cfg: dict[str, Any], users: list[tuple[str, str]], runs: int
+) -> tuple[dict[str, Any], float]:
+    """The JS SDK's authenticateUser end to end; also the longest main-thread task seen."""
+    samples = []
+    t_start = page.evaluate("performance.now()")
+    for i in range(runs + 1):
+        user, password = users[i % len(users)]
+        ms = page.evaluate("([c, u, p]) => jsSdkSignIn(c, u, p)", [cfg, user, password])
+        if i:  # the first run warms up the connection and the JIT
+            samples.append(ms)
+    longest = page.evaluate("(t0) => longestTaskSince(t0)", t_start)
+    return stats(samples), float(longest)
+
+
+def measure_boot(
+    browser: Browser,
+    url: str,
+    *,
+    ready_js: str,
+    typeable_selector: str | None,
+    cold_runs: int,
+    warm_runs: int,
+    timeout_ms: float,
+    blocked: list[str],
+    on_page: Callable[[Page], None] | None = None,
+) -> dict[str, Any]:
+    """Navigation -> typeable form and navigation -> SDK ready, cold (fresh context) and warm.
+
+    ``ready_js`` is an expression true once the SDK can sign in. Times come from the page's
+    own clock (performance.now(), whose origin is the navigation start), recorded by an init
+    script that polls every animation frame, so the harness round trip does not count.
+    """
+    probe = """
+    (() => {
+      const sel = __SELECTOR__;
+      const ready = () => { try { return Boolean(__READY__); } catch (e) { return false; } };
+      window.__bench = { typeable: null, ready: null };
+      const tick = () => {
+        const b = window.__bench;
+        if (sel && b.typeable === null) {
+          const el = document.querySelector(sel);
+          if (el && !el.disabled && !el.readOnly && el.getClientRects().length > 0) {
+            b.typeable = performance.now();
+          }
+        }
+        if (b.ready === null && ready()) { b.ready = performance.now(); }
+        if ((sel && b.typeable === null) || b.ready === null) {
+          requestAnimationFrame(tick); setTimeout(tick, 4);
+        }
+      };
+      tick();
+      document.addEventListener('readystatechange', tick);
+    })();
+    """.replace("__SELECTOR__", json.dumps(typeable_selector)).replace("__READY__", ready_js)
+    cold_ready: list[float] = []
+    cold_typeable: list[float] = []
+    warm_ready: list[float] = []
+    warm_typeable: list[float] = []
+    for run in range(cold_runs):
+        ctx = new_context(browser, blocked)
+        ctx.add_init_script(probe)
+        page = ctx.new_page()
+        if on_page:
+            on_page(page)
+        page.goto(url)
+        page.wait_for_function(
+            "window.__bench && window.__bench.ready !== null", timeout=timeout_ms
+        )
+        if typeable_selector:
+            page.wait_for_function("window.__bench.typeable !== null", timeout=timeout_ms)
+        got = page.evaluate("window.__bench")
+        cold_ready.append(got["ready"])
+        if typeable_selector:
+            cold_typeable.append(got["typeable"])
+        # Warm reloads in the first context only: its HTTP and code caches are now filled.
+        for _ in range(warm_runs if run == 0 else 0):
+            page.reload()
+            page.wait_for_function(
+                "window.__bench && window.__bench.ready !== null", timeout=timeout_ms
+            )
+            if typeable_selector:
+                page.wait_for_function("window.__bench.typeable !== null", timeout=timeout_ms)
+            got = page.evaluate("window.__bench")
+            warm_ready.append(got["ready"])
+            if typeable_selector:
+                warm_typeable.append(got["typeable"])
+        ctx.close()
+    out: dict[str, Any] = {"cold_ready": stats(cold_ready)}
+    if warm_ready:
+        out["warm_ready"] = stats(warm_ready)
+    if cold_typeable:
+        out["cold_typeable"] = stats(cold_typeable)
+    if warm_typeable:
+        out["warm_typeable"] = stats(warm_typeable)
+    return out
+
+
+def cold_load_bytes(
+    browser: Browser, url: str, *, ready_js: str, timeout_ms: float, blocked: list[str]
+) -> dict[str, Any]:
+    """Bytes a cold load transfers, each response counted as gzip -6 would serve it.
+
+    Already-compressed bodies (wasm is not, wheels and zips are) count at their smaller size.
+    """
+    ctx = new_context(browser, blocked)
+    page = ctx.new_page()
+    bodies: list[tuple[str, bytes]] = []
+
+    def on_response(response: Any) -> None:
+        try:
+            bodies.append((response.url, response.body()))
+        except Exception:  # a redirect or aborted request has no body
+            bodies.append((response.url, b""))
+
+    page.on("response", on_response)
+    page.goto(url)
+    page.wait_for_function(ready_js, timeout=timeout_ms)
+    page.wait_for_load_state("networkidle")
+    ctx.close()
+    raw = sum(len(b) for _, b in bodies)
+    compressed = sum(min(len(b), len(gzip.compress(b, 6))) for _, b in bodies)
+    return {
+        "unit": "bytes",
+        "value": compressed,
+        "uncompressed": raw,
+        "responses": len(bodies),
+    }
