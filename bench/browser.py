@@ -286,3 +286,21 @@ def cold_load_bytes(
         "uncompressed": raw,
         "responses": len(bodies),
     }
+
+
+def measure_our_signin(
+    page: Page, cfg: dict[str, Any], users: list[tuple[str, str]], runs: int
+) -> tuple[dict[str, Any], float]:
+    """Our authenticate_user under Pyodide end to end; also the longest main-thread task."""
+    samples = []
+    t_start = page.evaluate("performance.now()")
+    for i in range(runs + 1):
+        user, password = users[i % len(users)]
+        ms = page.evaluate(
+            "([c, u, p]) => pyodide.globals.get('signin_once')(c, u, p)",
+            [json.dumps(cfg), user, password],
+        )
+        if i:
+            samples.append(ms)
+    longest = page.evaluate("(t0) => longestTaskSince(t0)", t_start)
+    return stats(samples), float(longest)

@@ -48,3 +48,27 @@ def modpow_check(count, seed):
         if fn(base, exp, mod) != pow(base, exp, mod):
             bad.append([str(base), str(exp), str(mod)])
     return json.dumps(bad)
+
+
+async def signin_once(cfg_json, username, password):
+    """Milliseconds for our authenticate_user end to end (fresh pool and storage each time)."""
+    from amazon_cognito_identity import (
+        AuthenticationDetails,
+        CognitoUser,
+        CognitoUserPool,
+        CognitoUserSession,
+        MemoryStorage,
+    )
+
+    cfg = json.loads(cfg_json)
+    storage = MemoryStorage()
+    pool = CognitoUserPool(
+        cfg["userPoolId"], cfg["clientId"], endpoint=cfg.get("endpoint"), storage=storage
+    )
+    user = CognitoUser(username, pool, storage)
+    t0 = performance.now()
+    result = await user.authenticate_user(AuthenticationDetails(username, password))
+    ms = performance.now() - t0
+    if not isinstance(result, CognitoUserSession) or not result.is_valid():
+        raise RuntimeError(f"sign-in did not give a valid session: {result!r}")
+    return ms
