@@ -173,7 +173,8 @@ def _fmt(entry: Any) -> str:
         return "—"
     unit = entry.get("unit", "")
     if "median" in entry:
-        return f"{entry['median']:g} {unit} (min {entry['min']:g}, max {entry['max']:g}, n={entry['n']})"
+        spread = f"min {entry['min']:g}, max {entry['max']:g}, n={entry['n']}"
+        return f"{entry['median']:g} {unit} ({spread})"
     if entry.get("value") is not None:
         return f"{entry['value']:g} {unit}"
     return "not measured: " + str(entry.get("skipped", "?"))
@@ -241,7 +242,9 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         for i, v in enumerate(values):
             ax.text(i, v, f"{v:.0f}" if v else "n/a", ha="center", va="bottom", fontsize=8)
         ax.tick_params(axis="x", labelrotation=15, labelsize=8)
-    fig.suptitle(f"amazon-cognito-identity (Pyodide) vs amazon-cognito-identity-js — {results['date']}")
+    fig.suptitle(
+        f"amazon-cognito-identity (Pyodide) vs amazon-cognito-identity-js — {results['date']}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
