@@ -47,16 +47,17 @@ def log(msg: str) -> None:
     print(f"[bench] {msg}", flush=True)
 
 
-def build_wheel(out: Path) -> Path:
+def build_wheel(out: Path, *, prefer_bundled: bool = True) -> Path:
     """The SDK wheel exactly as the browser gets it (web/dist when bundled, else built here)."""
     shipped = sorted((REPO / "web" / "dist").glob("amazon_cognito_identity-*.whl"))
-    if shipped:
+    if shipped and prefer_bundled:
         return shipped[-1]
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out), str(REPO)],
         check=True,
         capture_output=True,
+        cwd=out,  # not the repo: its build.py would shadow the `build` module
     )
     return sorted(out.glob("amazon_cognito_identity-*.whl"))[-1]
 
@@ -175,13 +176,22 @@ def main(argv: list[str] | None = None) -> int:
             "what": "amazon-cognito-identity-js 6.3.21, esbuild --bundle --minify, gzip -9",
         }
         web = REPO / "web"
-        vendor = web / "vendor" / "pyodide"
-        portal_ok = (web / "index.html").exists() and vendor.exists()
+        # build.py bundle copies Pyodide flat into web/vendor/; the portal's worker asks for
+        # /vendor/pyodide/. Serve the bundled copy under both, else the npm one.
+        vendor = next(
+            (
+                d
+                for d in (web / "vendor" / "pyodide", web / "vendor")
+                if (d / "pyodide.mjs").exists()
+            ),
+            REPO / "node_modules" / "pyodide",
+        )
+        portal_ok = (web / "index.html").exists() and (web / "vendor").exists()
         mounts: dict[str, Path] = {
             "/bench/": REPO / "bench" / "pages",
             "/out/": work,
             "/wheel/": wheel.parent,
-            "/vendor/pyodide/": vendor if vendor.exists() else REPO / "node_modules" / "pyodide",
+            "/vendor/pyodide/": vendor,
             "/": web,
         }
         wheel_url = f"/wheel/{wheel.name}"
