@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import secrets
 import statistics
 from collections.abc import Callable
@@ -338,11 +339,15 @@ def portal_longest_task(
     t0 = page.evaluate("performance.now()")
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "document.querySelector('#status') && "
-        "/signed in/i.test(document.querySelector('#status').textContent)",
+        "(() => { const s = document.querySelector('#status');"
+        " return s && (/signed in/i.test(s.textContent) || s.classList.contains('error')); })()",
         timeout=timeout_ms,
     )
     t1 = page.evaluate("performance.now()")
+    status = page.evaluate("document.querySelector('#status').textContent")
+    if not re.search("signed in", status, re.IGNORECASE):
+        ctx.close()
+        raise RuntimeError(f"the portal did not sign in: {status!r}")
     page.wait_for_timeout(100)  # let the observer deliver the last entries
     tasks = page.evaluate("window.__longTasks")
     error = page.evaluate("window.__longTasksError || null")
