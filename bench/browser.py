@@ -149,7 +149,7 @@ def measure_srp(page: Page, runs: int, js_modpow_source: str) -> dict[str, Any]:
         "srp_compute_ms": {
             "ours": stats(ours["auto"]) | {"modpow": chosen["auto"]},
             "js_sdk": stats(js_sdk),
-            "js_bigint_floor": stats(floor["fast"]) | {"modpow": "4-bit window, JS BigInt"},
+            "js_bigint_floor": stats(floor["fast"]) | {"modpow": "the same JS BigInt function"},
         },
         "srp_compute_variants_ms": {
             "ours_python_pow": stats(ours["python"]),

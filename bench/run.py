@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 def load() -> None:
                     results["emulator"] = E.throughput(
-                        emu, users, REPO, seconds=load_seconds, clients=2 if quick else 3
+                        emu, users, REPO, seconds=load_seconds, clients=3 if quick else 4
                     )
 
                 attempt(results, notes, "emulator throughput", load)
