@@ -290,16 +290,25 @@ def cold_load_bytes(
 
 
 def measure_our_signin(
-    page: Page, cfg: dict[str, Any], users: list[tuple[str, str]], runs: int
+    page: Page,
+    cfg: dict[str, Any],
+    users: list[tuple[str, str]],
+    runs: int,
+    *,
+    prewarm: bool = False,
 ) -> tuple[dict[str, Any], float]:
-    """Our authenticate_user under Pyodide end to end; also the longest main-thread task."""
+    """Our authenticate_user under Pyodide end to end; also the longest main-thread task.
+
+    ``prewarm`` calls ``srp.prewarm()`` before each timed sign-in, as a page does while the
+    user types.
+    """
     samples = []
     t_start = page.evaluate("performance.now()")
     for i in range(runs + 1):
         user, password = users[i % len(users)]
         ms = page.evaluate(
-            "([c, u, p]) => pyodide.globals.get('signin_once')(c, u, p)",
-            [json.dumps(cfg), user, password],
+            "([c, u, p, w]) => pyodide.globals.get('signin_once')(c, u, p, w)",
+            [json.dumps(cfg), user, password, prewarm],
         )
         if i:
             samples.append(ms)

@@ -52,8 +52,11 @@ def modpow_check(count, seed):
     return json.dumps(bad)
 
 
-async def signin_once(cfg_json, username, password):
-    """Milliseconds for our authenticate_user end to end (fresh pool and storage each time)."""
+async def signin_once(cfg_json, username, password, prewarm=False):
+    """Milliseconds for our authenticate_user end to end (fresh pool and storage each time).
+
+    With ``prewarm``, A is computed before the clock starts (srp.prewarm()).
+    """
     from amazon_cognito_identity import (
         AuthenticationDetails,
         CognitoUser,
@@ -68,6 +71,8 @@ async def signin_once(cfg_json, username, password):
         cfg["userPoolId"], cfg["clientId"], endpoint=cfg.get("endpoint"), storage=storage
     )
     user = CognitoUser(username, pool, storage)
+    if prewarm:
+        srp.prewarm()
     t0 = performance.now()
     result = await user.authenticate_user(AuthenticationDetails(username, password))
     ms = performance.now() - t0
