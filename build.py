@@ -37,6 +37,9 @@ from typing import Any
 if sys.version_info < (3, 11):  # noqa: UP036 - a clear message on old interpreters
     sys.exit(f"build.py needs Python >= 3.11 (this is {sys.version.split()[0]})")
 
+# Set by the re-exec into .venv; popped so tools run from here never inherit them.
+REEXECUTED = os.environ.pop("BUILD_PY_REEXEC", "") == "1"
+START_TIME = float(os.environ.pop("BUILD_PY_T0", "") or time.time())
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
@@ -252,22 +255,51 @@ def ensure_venv() -> None:
         if healthy:
             step.result = "exists"
         else:
-            if VENV.exists() or VENV.is_symlink():
+            if VENV.is_symlink():
+                VENV.unlink()
+            elif VENV.exists():
                 shutil.rmtree(VENV, ignore_errors=True)
-            run(
-                [sys.executable, "-m", "venv", str(VENV)],
-                hint="install the venv module (Debian: `apt-get install -y python3-venv`), "
-                "then rerun `python build.py setup`",
-            )
             step.result = "created"
-    if os.environ.get("BUILD_PY_REEXEC") == "1":
+            if not create_venv():
+                step.result = "needs python venv support"
+    if not VENV_PYTHON.exists():
+        # Debian's python3 lacks ensurepip until pythonX.Y-venv is installed.
+        venv_package = f"python3.{sys.version_info.minor}-venv"
+        if not (is_root() and shutil.which("apt-get")):
+            raise BuildError(
+                "python cannot create a virtual environment (no ensurepip)",
+                f"run `sudo apt-get install -y {venv_package}`, then `python3 build.py setup`",
+            )
+        apt_install("setup", [venv_package])
+        with Step("setup", "create .venv"):
+            if not create_venv():
+                raise BuildError(
+                    "python still cannot create .venv",
+                    f"run `{sys.executable} -m venv .venv` and fix the error it shows",
+                )
+    if REEXECUTED:
         raise BuildError(
             "re-executed into .venv but sys.prefix is not .venv",
             "remove .venv (`rm -rf .venv`) and rerun `python build.py setup`",
         )
     sys.stdout.flush()
-    env = dict(os.environ, BUILD_PY_REEXEC="1")
+    env = dict(os.environ, BUILD_PY_REEXEC="1", BUILD_PY_T0=str(START_TIME))
     os.execve(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "build.py"), *sys.argv[1:]], env)
+
+
+def create_venv() -> bool:
+    """python -m venv .venv; False (and no half-made .venv) when the interpreter cannot."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "venv", str(VENV)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode == 0 and VENV_PYTHON.exists():
+        return True
+    shutil.rmtree(VENV, ignore_errors=True)
+    return False
 
 
 def ensure_pip() -> None:
@@ -358,12 +390,12 @@ def ensure_chromium() -> None:
 
 def setup() -> None:
     """Everything a fresh machine needs; every step skips itself when there is nothing to do."""
-    t0 = time.monotonic()
+    t0 = START_TIME  # from before the re-exec into .venv, so "done" covers all of setup
     ensure_venv()  # re-executes inside .venv when not there yet
     ensure_pip()
     ensure_npm()
     ensure_chromium()
-    info("setup", f"done ({time.monotonic() - t0:.1f} s)")
+    info("setup", f"done ({time.time() - t0:.1f} s)")
 
 
 # ----------------------------------------------------------------------------- bundle
@@ -533,10 +565,13 @@ def wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: 
     raise BuildError(f"the emulator did not listen on {host}:{port} within {timeout:.0f} s", "")
 
 
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after 10 s."""
-    if proc.poll() is not None:
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 0.0) -> None:
+    """Waits ``grace`` s (a terminal's Ctrl-C reached it too), SIGTERM, SIGKILL after 10 s."""
+    try:
+        proc.wait(timeout=grace)
         return
+    except subprocess.TimeoutExpired:
+        pass
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -550,7 +585,7 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
     if not (ROOT / "src" / "cognito_emulator" / "__main__.py").exists():
         info("serve", "emulator: not built yet (src/cognito_emulator/__main__.py missing)")
         return None
-    with Step("serve", f"emulator on 127.0.0.1:{port}") as step:
+    with Step("serve", f"emulator on 127.0.0.1:{port}", stream=True) as step:
         if port_in_use("127.0.0.1", port):
             raise BuildError(
                 f"port {port} is already in use",
@@ -570,7 +605,7 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
         except BaseException:
             stop_process(proc)
             raise
-        step.result = f"ok, pid {proc.pid}, demo pool in web/config.json"
+        step.result = f"ok (pid {proc.pid}; demo pool in web/config.json)"
     return proc
 
 
@@ -579,6 +614,7 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
     static_server = load_module("_build_static_server", ROOT / "tools" / "static_server.py")
     emulator = start_emulator(emulator_port) if with_emulator else None
     server: Any = None
+    stopping = threading.Event()
     try:
         with Step("serve", f"static server for web/ on {host}:{port}"):
             try:
@@ -588,7 +624,7 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
                     f"cannot listen on {host}:{port}: {exc}", "pass another --port"
                 ) from exc
         if emulator is not None:
-            watch_process(emulator, server)
+            watch_process(emulator, server, stopping)
         info("serve", f"open {server.url}   (Ctrl-C stops everything)")
         signal.signal(signal.SIGTERM, sigterm_as_interrupt)
         server.serve_forever()
@@ -598,13 +634,15 @@ def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None
                 "read its output above; rerun `python build.py serve`",
             )
     except KeyboardInterrupt:
+        stopping.set()
         print(flush=True)
         info("serve", "stopping")
     finally:
+        stopping.set()
         if server is not None:
             server.httpd.server_close()
         if emulator is not None:
-            stop_process(emulator)
+            stop_process(emulator, grace=5.0)
             info("serve", f"emulator stopped (exit {emulator.returncode})")
 
 
@@ -613,11 +651,13 @@ def sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def watch_process(proc: subprocess.Popen[bytes], server: Any) -> None:
+def watch_process(proc: subprocess.Popen[bytes], server: Any, stopping: threading.Event) -> None:
     """Stops the static server when the emulator dies, so serve never runs half-broken."""
 
     def watch() -> None:
         proc.wait()
+        if stopping.is_set():
+            return  # we are shutting down anyway (Ctrl-C reaches the emulator too)
         info("serve", f"the emulator exited ({proc.returncode}); stopping the static server")
         server.httpd.shutdown()
 
@@ -792,6 +832,7 @@ def main(argv: list[str]) -> int:
     try:
         return actions[verb]()
     except BuildError as exc:
+        exc.step = exc.step or verb
         report(exc)
         return 1
     except KeyboardInterrupt:
