@@ -53,8 +53,8 @@ def _sha256(path: Path) -> str:
 
 
 def find_pyodide(repo_root: Path) -> Path:
-    """The Pyodide directory the pages serve (web/vendor/pyodide), else the npm copy."""
-    for candidate in (repo_root / "web/vendor/pyodide", repo_root / "node_modules/pyodide"):
+    """The Pyodide directory the pages serve (web/vendor, flat), else the npm copy."""
+    for candidate in (repo_root / "web/vendor", repo_root / "node_modules/pyodide"):
         if (candidate / "pyodide.mjs").is_file():
             return candidate
     raise FileNotFoundError("no Pyodide found: run `python build.py setup` first")
@@ -110,8 +110,38 @@ def fetch_extra_wheels(out: Path, log: Callable[[str], None]) -> list[Path]:
     return wheels
 
 
+def pyodide_build_id(pyodide_dir: Path) -> str:
+    """SHA-256 over the Pyodide files a snapshot is tied to."""
+    digest = hashlib.sha256()
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs", "python_stdlib.zip"):
+        digest.update(_sha256(pyodide_dir / name).encode())
+    return digest.hexdigest()
+
+
+def is_fresh(repo_root: Path) -> bool:
+    """True when the fastboot files exist and match the current Pyodide and wheel."""
+    out = repo_root / OUT_SUBDIR
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+        pyodide_dir = find_pyodide(repo_root)
+        build_id = pyodide_build_id(pyodide_dir)
+        wheel = find_wheel(repo_root)
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest.get("pyodide_build") == build_id
+        and manifest["wheel"]["file"] == wheel.name
+        and manifest["wheel"]["sha256"] == _sha256(wheel)
+        and _sha256(out / manifest["stdlib"]["file"]) == manifest["stdlib"]["sha256"]
+        and _sha256(out / manifest["snapshot"]["file"]) == manifest["snapshot"]["sha256"]
+    )
+
+
 def build(repo_root: Path, log: Callable[[str], None]) -> None:
     """Write web/dist/fastboot/{python_stdlib.pyc.zip, snapshot.bin, manifest.json}."""
+    if is_fresh(repo_root):
+        log("fastboot: up to date")
+        return
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("fastboot needs Node (node on PATH) to run Pyodide at bundle time")
@@ -145,15 +175,10 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
         raise RuntimeError(f"fastboot Node step failed:\n{proc.stderr[-4000:]}")
     result = json.loads((out / "node-result.json").read_text())
     (out / "node-result.json").unlink()
-    pyodide_pkg = (
-        json.loads((pyodide_dir / "package.json").read_text())
-        if (pyodide_dir / "package.json").is_file()
-        else {}
-    )
     zip_name = "python_stdlib.pyc.zip"
     manifest = {
         "pyodide_version": result["pyodide_version"],
-        "pyodide_package_version": pyodide_pkg.get("version", result["pyodide_version"]),
+        "pyodide_build": pyodide_build_id(pyodide_dir),
         "stdlib": {"file": zip_name, "sha256": _sha256(out / zip_name)},
         "wheel": {"file": wheel.name, "sha256": _sha256(wheel)},
         "snapshot": {

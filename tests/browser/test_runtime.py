@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .webserver import WebServer
-
 READY = "document.documentElement.dataset.bootMode"
 
 
@@ -15,8 +13,7 @@ def wait_ready(page: Any, timeout: float = 60_000) -> str:
     return str(page.evaluate(READY))
 
 
-def test_snapshot_boot_and_version_footer(guarded_page: Any, site: WebServer) -> None:
-    page = guarded_page
+def test_snapshot_boot_and_version_footer(page: Any, site: Any) -> None:
     page.goto(site.url + "/")
     assert wait_ready(page) == "snapshot"
     footer = page.locator("#sdk-version").text_content()
@@ -25,30 +22,27 @@ def test_snapshot_boot_and_version_footer(guarded_page: Any, site: WebServer) ->
     assert "/dist/fastboot/snapshot.bin" in site.requests
 
 
-def test_corrupted_snapshot_falls_back_to_plain_boot(guarded_page: Any, site: WebServer) -> None:
+def test_corrupted_snapshot_falls_back_to_plain_boot(page: Any, site: Any) -> None:
     snap = (site.root / "dist/fastboot/snapshot.bin").read_bytes()
     damaged = bytearray(snap)
     damaged[len(damaged) // 2] ^= 0xFF
     site.serve("/dist/fastboot/snapshot.bin", bytes(damaged), "application/octet-stream")
-    page = guarded_page
     page.goto(site.url + "/")
     assert wait_ready(page) == "plain"
     assert page.evaluate("window.portal.py.info.reason") == "snapshot hash mismatch"
     assert page.evaluate("window.portal.call('ping')") == "pong"
 
 
-def test_mismatched_manifest_falls_back(guarded_page: Any, site: WebServer) -> None:
+def test_mismatched_manifest_falls_back(page: Any, site: Any) -> None:
     manifest = json.loads((site.root / "dist/fastboot/manifest.json").read_text())
     manifest["pyodide_version"] = "0.0.0"
     site.serve("/dist/fastboot/manifest.json", json.dumps(manifest))
-    page = guarded_page
     page.goto(site.url + "/")
     assert wait_ready(page) == "plain"
     assert page.evaluate("window.portal.py.info.reason") == "Pyodide version differs"
 
 
-def test_form_typeable_before_python(guarded_page: Any, site: WebServer) -> None:
-    page = guarded_page
+def test_form_typeable_before_python(page: Any, site: Any) -> None:
     page.goto(site.url + "/")
     # Typing works while the worker is still booting.
     page.locator("#signin-username").press_sequentially("early-bird")
@@ -58,8 +52,7 @@ def test_form_typeable_before_python(guarded_page: Any, site: WebServer) -> None
     wait_ready(page)
 
 
-def test_storage_bridge_round_trip(guarded_page: Any, site: WebServer) -> None:
-    page = guarded_page
+def test_storage_bridge_round_trip(page: Any, site: Any) -> None:
     page.goto(site.url + "/")
     page.evaluate("localStorage.setItem('CognitoIdentityServiceProvider.c.LastAuthUser', 'ann')")
     page.evaluate("localStorage.setItem('unrelated', 'x')")

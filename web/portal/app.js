@@ -8,6 +8,8 @@ const views = $("#views");
 const statusEl = $("#status");
 let config = {};
 let currentUsername = "";
+let signingInUser = "";
+let outboxVersion = 0;
 
 // ---------------------------------------------------------------- status and progress
 function setStatus(text, kind = "notice") {
@@ -73,6 +75,7 @@ py.on("ready", (info) => {
   $("#sdk-version").textContent = `v${info.sdk_version}`;
   $("#boot-mode").textContent = `boot: ${info.mode}`;
   document.documentElement.dataset.bootMode = info.mode;
+  document.body.dataset.state = "ready";
 });
 
 async function call(method, params) {
@@ -103,8 +106,9 @@ $("#form-signin").addEventListener("submit", async (event) => {
   const f = event.currentTarget;
   setStatus("");
   const username = f.username.value.trim();
+  signingInUser = username;
   const result = await busy(f, "Signing in…", () =>
-    call("sign_in", { username, password: f.password.value }),
+    call("sign_in", { username, password: f.password.value, custom: f.custom.checked }),
   );
   if (result) handleAuthResult(result);
 });
@@ -121,6 +125,7 @@ function handleAuthResult(result) {
 
 function renderChallenge(result) {
   const d = result.details || {};
+  if (result.state === "SMS_MFA" || result.state === "CUSTOM_CHALLENGE") devPanel(signingInUser);
   const answer = (params) => (f) =>
     busy(f, "Checking…", () => call("answer_challenge", { challenge: result.state, ...params })).then((r) => {
       if (r) handleAuthResult(r);
@@ -327,8 +332,9 @@ async function refreshOutbox(username) {
     const rows = await resp.json();
     table.replaceChildren(
       h("tr", {}, h("th", {}, "User"), h("th", {}, "Kind"), h("th", {}, "Code"), h("th", {}, "To")),
-      ...rows.slice().reverse().map((r) => h("tr", {}, h("td", {}, r.username), h("td", {}, r.kind), h("td", { class: "code" }, r.code), h("td", {}, r.destination || ""))),
+      ...rows.slice().reverse().map((r) => h("tr", { dataset: { kind: r.kind } }, h("td", {}, r.username), h("td", {}, r.kind), h("td", { class: "code" }, r.code), h("td", {}, r.destination || ""))),
     );
+    table.dataset.version = String(++outboxVersion);
   } catch (err) {
     table.replaceChildren(h("tr", {}, h("td", {}, `Outbox unavailable: ${err}`)));
   }
@@ -387,7 +393,8 @@ async function renderAccount() {
       h("select", { id: "mfa-pref", name: "pref" },
         h("option", { value: "none" }, "Off"),
         h("option", { value: "sms" }, "SMS code"),
-        h("option", { value: "totp" }, "Authenticator app (TOTP)")),
+        h("option", { value: "totp" }, "Authenticator app (TOTP)"),
+        h("option", { value: "both" }, "SMS or app: ask at sign-in")),
       h("button", { type: "submit" }, "Save MFA preference")], async (data, f) => {
       const ok = await busy(f, "Saving…", () => call("set_mfa_preference", { preferred: data.get("pref") }));
       if (ok !== undefined) setStatus("MFA preference saved.");
@@ -417,7 +424,8 @@ async function renderAccount() {
   loadAttributes(attrsTable);
   loadDevices(devicesTable);
   call("get_mfa", {}).then((m) => {
-    $("#mfa-pref").value = m.preferred === "SOFTWARE_TOKEN_MFA" ? "totp" : m.preferred === "SMS_MFA" ? "sms" : "none";
+    const both = m.enabled.length > 1 && !m.preferred;
+    $("#mfa-pref").value = both ? "both" : m.preferred === "SOFTWARE_TOKEN_MFA" ? "totp" : m.preferred === "SMS_MFA" ? "sms" : "none";
   }, () => {});
 }
 

@@ -5,7 +5,7 @@
 // {id, result} or {id, error}. See web/portal/rpc.js for the main-thread side.
 
 const params = new URL(self.location.href).searchParams;
-const PYODIDE_URL = params.get("pyodide") || "/vendor/pyodide/pyodide.mjs";
+const PYODIDE_URL = params.get("pyodide") || "/vendor/pyodide.mjs";
 const DIST = params.get("dist") || "/dist/";
 const CONFIG_URL = params.get("config") || "/config.json";
 

@@ -41,6 +41,8 @@ class WorkerApp:
     def __init__(self, init: Mapping[str, Any], post: Post) -> None:
         self._post = post
         self.config: dict[str, Any] = dict(init.get("config") or {})
+        #: The application service registered by an installer (the portal's AccountService).
+        self.account: object | None = None
         seeded = dict(init.get("storage") or {})
         self.storage = MirrorStorage(seeded, post, area="local")
         cookie_attrs = init.get("cookie_attrs") or {"path": "/", "expires": 365}
