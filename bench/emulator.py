@@ -31,16 +31,26 @@ from typing import Any
 # Run inside the emulator process before it starts: time big modexps, dump on SIGUSR1.
 _BOOT = r"""
 import builtins, json, os, runpy, signal, sys, time
-_pow = builtins.pow
 _log = []
-def pow(base, exp, mod=None):
-    if mod is None or not isinstance(mod, int) or mod.bit_length() < 2048:
-        return _pow(base, exp, mod) if mod is not None else _pow(base, exp)
-    t0 = time.perf_counter()
-    r = _pow(base, exp, mod)
-    _log.append((t0, time.perf_counter() - t0))
-    return r
-builtins.pow = pow
+def _timed(fn):
+    def timed(base, exp, mod):
+        t0 = time.perf_counter()
+        r = fn(base, exp, mod)
+        _log.append((t0, time.perf_counter() - t0))
+        return r
+    return timed
+try:
+    # The emulator routes every SRP modexp through cognito_emulator.srp.powmod (gmpy2 or pow).
+    import cognito_emulator.srp as _srp
+    _srp.powmod = _timed(_srp.powmod)
+except (ImportError, AttributeError):
+    _pow = builtins.pow
+    _big = _timed(_pow)
+    def _any_pow(base, exp, mod=None):
+        if isinstance(mod, int) and mod.bit_length() >= 2048:
+            return _big(base, exp, mod)
+        return _pow(base, exp) if mod is None else _pow(base, exp, mod)
+    builtins.pow = _any_pow
 def _dump(*_):
     with open(os.environ["BENCH_POW_LOG"] + ".tmp", "w") as f:
         json.dump(_log, f)
@@ -189,6 +199,16 @@ def make_users(emu: Emulator, count: int, tag: str) -> list[tuple[str, str]]:
     return users
 
 
+def _fast_powmod() -> Any:
+    """gmpy2's powmod when installed (the emulator extra pins it), else Python's pow."""
+    try:
+        import gmpy2
+
+        return lambda b, e, m: int(gmpy2.powmod(b, e, m))
+    except ImportError:
+        return pow
+
+
 class LoadClient:
     """A cheap SRP client for load: the bench must measure the emulator, not itself.
 
@@ -204,8 +224,9 @@ class LoadClient:
         self.endpoint = endpoint
         self.cfg = cfg
         self.pool_name = cfg["userPoolId"].split("_", 1)[1]
+        self.powmod = _fast_powmod()
         self.small_a = int.from_bytes(os.urandom(32), "big") | (1 << 255)
-        self.large_a = pow(srp.G, self.small_a, srp.N)
+        self.large_a = self.powmod(srp.G, self.small_a, srp.N)
         self.srp_a = format(self.large_a, "x")
         self._gx: dict[tuple[str, int], tuple[int, int]] = {}
 
@@ -228,10 +249,10 @@ class LoadClient:
         cached = self._gx.get((user_id, salt))
         if cached is None:
             x = srp.compute_x(salt, self.pool_name, user_id, password)
-            cached = self._gx[(user_id, salt)] = (x, pow(srp.G, x, srp.N))
+            cached = self._gx[(user_id, salt)] = (x, self.powmod(srp.G, x, srp.N))
         x, gx = cached
         u = srp.compute_u(self.large_a, large_b)
-        s = pow((large_b - srp.K * gx) % srp.N, self.small_a + u * x, srp.N)
+        s = self.powmod((large_b - srp.K * gx) % srp.N, self.small_a + u * x, srp.N)
         key = srp.compute_hkdf(bytes.fromhex(srp.pad_hex(s)), bytes.fromhex(srp.pad_hex(u)))
         timestamp = srp.format_timestamp()
         message = (
