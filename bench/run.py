@@ -170,10 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; returns 0 when every figure was measured, 1 otherwise."""
     parser = argparse.ArgumentParser(prog="python build.py bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny counts, proves it works")
-    parser.add_argument("--out", type=Path, default=REPO / "bench", help="where results go")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where results go (default bench/, or bench/out/quick/ with --quick)",
+    )
     parser.add_argument("--runs", type=int, default=None, help="SRP runs (default 40)")
     opts = parser.parse_args(argv if argv is not None else sys.argv[1:])
     quick = opts.quick
+    # A quick run never overwrites the committed results of a full one.
+    out_dir: Path = opts.out or (REPO / "bench" / "out" / "quick" if quick else REPO / "bench")
     srp_runs = opts.runs or (3 if quick else 40)
     signin_runs = 2 if quick else 30
     cold_runs, warm_runs = (1, 1) if quick else (5, 5)
@@ -271,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"requests outside 127.0.0.1 were blocked: {sorted(set(blocked))[:5]}")
     _fill_missing(results)
     results["notes"] = notes
-    write_all(results, opts.out)
-    log(f"wrote {opts.out / 'results.json'}, results.md, chart.png")
+    write_all(results, out_dir)
+    log(f"wrote {out_dir / 'results.json'}, results.md, chart.png")
     for row in results["goals"]:
         measured = f"{row['measured']} {row['unit']}"
         log(f"  {row['measure']}: {measured} (goal {row['goal']}) met={row['met']}")
