@@ -8,6 +8,7 @@ import re
 import secrets
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
@@ -119,150 +120,178 @@ def srp_inputs(runs: int) -> list[dict[str, str]]:
 
 
 def measure_srp(page: Page, runs: int, js_modpow_source: str) -> dict[str, Any]:
-    """SRP client maths: ours (as the SDK picks), the JS SDK, the JS BigInt floor."""
+    """SRP client maths: ours (as the SDK picks), the JS SDK, the JS BigInt floor.
+
+    The implementations take turns on each input, so a burst of load on the machine hits
+    them alike and the ratios stay fair.
+    """
     page.evaluate("(src) => { window.fastModpow = (0, eval)(src); }", js_modpow_source)
-    inputs = srp_inputs(runs)
-    warm = inputs[0]
-    ours: dict[str, list[float]] = {}
-    chosen = {}
-    for mode in ("auto", "python", "js"):
-        chosen[mode] = page.evaluate(f"pyodide.globals.get('use_modpow')('{mode}')")
-        run_py = (
-            "(i) => pyodide.globals.get('srp_once')"
-            "(i.pool, i.user, i.password, i.b, i.salt, i.secret)"
-        )
-        page.evaluate(run_py, warm)  # first call compiles and warms caches
-        ours[mode] = [page.evaluate(run_py, i) for i in inputs]
-    page.evaluate(f"pyodide.globals.get('use_modpow')('{chosen['auto']}')")
+    inputs = srp_inputs(runs + 1)
+    chosen = page.evaluate("pyodide.globals.get('use_modpow')('auto')")
+    run_py = (
+        "([mode, i]) => { pyodide.globals.get('use_modpow')(mode);"
+        " return pyodide.globals.get('srp_once')(i.pool, i.user, i.password, i.b, i.salt,"
+        " i.secret); }"
+    )
     run_js = "(i) => jsSdkSrpOnce(i.pool, i.user, i.password, i.b, i.salt, i.secret)"
-    page.evaluate(run_js, warm)
-    js_sdk = [page.evaluate(run_js, i) for i in inputs]
-    floor_expr = (
+    run_floor = (
         "([fn, n, k, i]) => bigintFloorOnce(fn === 'fast' ? window.fastModpow : plainModpow,"
         " n, k, i.a, i.x, i.u, i.b)"
     )
-    floor = {}
-    for fn in ("fast", "plain"):
-        page.evaluate(floor_expr, [fn, N_HEX, K_HEX, warm])
-        floor[fn] = [page.evaluate(floor_expr, [fn, N_HEX, K_HEX, i]) for i in inputs]
+    variants: dict[str, Callable[[dict[str, str]], float]] = {
+        "ours": lambda i: page.evaluate(run_py, [chosen, i]),
+        "js_sdk": lambda i: page.evaluate(run_js, i),
+        "floor": lambda i: page.evaluate(run_floor, ["fast", N_HEX, K_HEX, i]),
+        "ours_python": lambda i: page.evaluate(run_py, ["python", i]),
+        "ours_js": lambda i: page.evaluate(run_py, ["js", i]),
+        "floor_plain": lambda i: page.evaluate(run_floor, ["plain", N_HEX, K_HEX, i]),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for n, inp in enumerate(inputs):
+        for name, fn in variants.items():
+            ms = fn(inp)
+            if n:  # the first round compiles and warms caches
+                samples[name].append(ms)
+    page.evaluate(f"pyodide.globals.get('use_modpow')('{chosen}')")
     return {
         "srp_compute_ms": {
-            "ours": stats(ours["auto"]) | {"modpow": chosen["auto"]},
-            "js_sdk": stats(js_sdk),
-            "js_bigint_floor": stats(floor["fast"]) | {"modpow": "the same JS BigInt function"},
+            "ours": stats(samples["ours"]) | {"modpow": chosen},
+            "js_sdk": stats(samples["js_sdk"]),
+            "js_bigint_floor": stats(samples["floor"]) | {"modpow": "the same JS BigInt function"},
         },
         "srp_compute_variants_ms": {
-            "ours_python_pow": stats(ours["python"]),
-            "ours_js_bigint": stats(ours["js"]),
-            "js_bigint_floor_square_and_multiply": stats(floor["plain"]),
+            "ours_python_pow": stats(samples["ours_python"]),
+            "ours_js_bigint": stats(samples["ours_js"]),
+            "js_bigint_floor_square_and_multiply": stats(samples["floor_plain"]),
         },
     }
 
 
-def measure_js_signin(
+def measure_signins(
     page: Page, cfg: dict[str, Any], users: list[tuple[str, str]], runs: int
-) -> tuple[dict[str, Any], float]:
-    """The JS SDK's authenticateUser end to end; also the longest main-thread task seen."""
-    samples = []
-    t_start = page.evaluate("performance.now()")
+) -> dict[str, Any]:
+    """JS SDK authenticateUser, our authenticate_user, and ours after prewarm, taking turns.
+
+    Also the longest main-thread task seen during each side's sign-ins.
+    """
+    js_call = "([c, u, p]) => jsSdkSignIn(c, u, p)"
+    py_call = "([c, u, p, w]) => pyodide.globals.get('signin_once')(c, u, p, w)"
+    cfg_json = json.dumps(cfg)
+    samples: dict[str, list[float]] = {"js_sdk": [], "ours": [], "ours_prewarm": []}
+    longest = {"js_sdk": 0.0, "ours": 0.0}
     for i in range(runs + 1):
         user, password = users[i % len(users)]
-        ms = page.evaluate("([c, u, p]) => jsSdkSignIn(c, u, p)", [cfg, user, password])
-        if i:  # the first run warms up the connection and the JIT
-            samples.append(ms)
-    longest = page.evaluate("(t0) => longestTaskSince(t0)", t_start)
-    return stats(samples), float(longest)
+        for name in samples:
+            t0 = page.evaluate("performance.now()")
+            if name == "js_sdk":
+                ms = page.evaluate(js_call, [cfg, user, password])
+            else:
+                ms = page.evaluate(py_call, [cfg_json, user, password, name == "ours_prewarm"])
+            worst = float(page.evaluate("(t0) => longestTaskSince(t0)", t0))
+            side = "js_sdk" if name == "js_sdk" else "ours"
+            longest[side] = max(longest[side], worst)
+            if i:  # the first round warms up connections and the JIT
+                samples[name].append(ms)
+    return {name: stats(v) for name, v in samples.items()} | {"longest": longest}
 
 
-def measure_boot(
+@dataclass
+class BootTarget:
+    """A page whose start-up is measured: ready once ``ready_js`` is true."""
+
+    name: str
+    url: str
+    ready_js: str
+    typeable_selector: str | None = None
+
+    def probe(self) -> str:
+        """Init script recording, on the page's own clock, when it was typeable and ready.
+
+        performance.now() counts from the navigation start, so the harness round trip does
+        not count. DOM mutations (the ready flag is an attribute) are caught at once; a
+        5 ms interval catches readiness that only shows in JS state.
+        """
+        return """
+        (() => {
+          const sel = __SELECTOR__;
+          const ready = () => { try { return Boolean(__READY__); } catch (e) { return false; } };
+          window.__bench = { typeable: null, ready: null };
+          let timer = null;
+          let observer = null;
+          const tick = () => {
+            const b = window.__bench;
+            if (sel && b.typeable === null) {
+              const el = document.querySelector(sel);
+              if (el && !el.disabled && !el.readOnly && el.getClientRects().length > 0) {
+                b.typeable = performance.now();
+              }
+            }
+            if (b.ready === null && ready()) { b.ready = performance.now(); }
+            if ((!sel || b.typeable !== null) && b.ready !== null) {
+              clearInterval(timer);
+              if (observer) { observer.disconnect(); }
+            }
+          };
+          timer = setInterval(tick, 5);
+          observer = new MutationObserver(tick);
+          observer.observe(document, { subtree: true, childList: true, attributes: true });
+          document.addEventListener("readystatechange", tick);
+          tick();
+        })();
+        """.replace("__SELECTOR__", json.dumps(self.typeable_selector)).replace(
+            "__READY__", self.ready_js
+        )
+
+
+def _wait_boot(page: Page, target: BootTarget, timeout_ms: float) -> dict[str, Any]:
+    page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=timeout_ms)
+    if target.typeable_selector:
+        page.wait_for_function("window.__bench.typeable !== null", timeout=timeout_ms)
+    got: dict[str, Any] = page.evaluate("window.__bench")
+    return got
+
+
+def measure_boots(
     browser: Browser,
-    url: str,
+    targets: list[BootTarget],
     *,
-    ready_js: str,
-    typeable_selector: str | None,
     cold_runs: int,
     warm_runs: int,
     timeout_ms: float,
     blocked: list[str],
-    on_page: Callable[[Page], None] | None = None,
-) -> dict[str, Any]:
-    """Navigation -> typeable form and navigation -> SDK ready, cold (fresh context) and warm.
+) -> dict[str, dict[str, Any]]:
+    """Navigation -> typeable form and -> SDK ready, cold (fresh context) then warm reloads.
 
-    ``ready_js`` is an expression true once the SDK can sign in. Times come from the page's
-    own clock (performance.now(), whose origin is the navigation start), recorded by an init
-    script that polls every animation frame, so the harness round trip does not count.
+    The targets take turns, cold load by cold load, so changing load on the machine hits
+    them alike. Each cold load is followed by ``warm_runs`` reloads in the same context
+    (HTTP and code caches filled).
     """
-    probe = """
-    (() => {
-      const sel = __SELECTOR__;
-      const ready = () => { try { return Boolean(__READY__); } catch (e) { return false; } };
-      window.__bench = { typeable: null, ready: null };
-      let timer = null;
-      let observer = null;
-      const tick = () => {
-        const b = window.__bench;
-        if (sel && b.typeable === null) {
-          const el = document.querySelector(sel);
-          if (el && !el.disabled && !el.readOnly && el.getClientRects().length > 0) {
-            b.typeable = performance.now();
-          }
-        }
-        if (b.ready === null && ready()) { b.ready = performance.now(); }
-        if ((!sel || b.typeable !== null) && b.ready !== null) {
-          clearInterval(timer);
-          if (observer) { observer.disconnect(); }
-        }
-      };
-      // DOM changes (the ready flag is an attribute) are caught at once; the interval
-      // catches readiness that only shows in JS state. One timer, never a growing chain.
-      timer = setInterval(tick, 5);
-      observer = new MutationObserver(tick);
-      observer.observe(document, { subtree: true, childList: true, attributes: true });
-      document.addEventListener("readystatechange", tick);
-      tick();
-    })();
-    """.replace("__SELECTOR__", json.dumps(typeable_selector)).replace("__READY__", ready_js)
-    cold_ready: list[float] = []
-    cold_typeable: list[float] = []
-    warm_ready: list[float] = []
-    warm_typeable: list[float] = []
-    for run in range(cold_runs):
-        ctx = new_context(browser, blocked)
-        ctx.add_init_script(probe)
-        page = ctx.new_page()
-        if on_page:
-            on_page(page)
-        page.goto(url)
-        page.wait_for_function(
-            "window.__bench && window.__bench.ready !== null", timeout=timeout_ms
-        )
-        if typeable_selector:
-            page.wait_for_function("window.__bench.typeable !== null", timeout=timeout_ms)
-        got = page.evaluate("window.__bench")
-        cold_ready.append(got["ready"])
-        if typeable_selector:
-            cold_typeable.append(got["typeable"])
-        # Warm reloads in the first context only: its HTTP and code caches are now filled.
-        for _ in range(warm_runs if run == 0 else 0):
-            page.reload()
-            page.wait_for_function(
-                "window.__bench && window.__bench.ready !== null", timeout=timeout_ms
-            )
-            if typeable_selector:
-                page.wait_for_function("window.__bench.typeable !== null", timeout=timeout_ms)
-            got = page.evaluate("window.__bench")
-            warm_ready.append(got["ready"])
-            if typeable_selector:
-                warm_typeable.append(got["typeable"])
-        ctx.close()
-    out: dict[str, Any] = {"cold_ready": stats(cold_ready)}
-    if warm_ready:
-        out["warm_ready"] = stats(warm_ready)
-    if cold_typeable:
-        out["cold_typeable"] = stats(cold_typeable)
-    if warm_typeable:
-        out["warm_typeable"] = stats(warm_typeable)
-    return out
+    times: dict[str, dict[str, list[float]]] = {
+        t.name: {"cold_ready": [], "cold_typeable": [], "warm_ready": [], "warm_typeable": []}
+        for t in targets
+    }
+    for _ in range(cold_runs):
+        for target in targets:
+            ctx = new_context(browser, blocked)
+            ctx.add_init_script(target.probe())
+            page = ctx.new_page()
+            page.goto(target.url)
+            got = _wait_boot(page, target, timeout_ms)
+            mine = times[target.name]
+            mine["cold_ready"].append(got["ready"])
+            if target.typeable_selector:
+                mine["cold_typeable"].append(got["typeable"])
+            for _w in range(warm_runs):
+                page.reload()
+                got = _wait_boot(page, target, timeout_ms)
+                mine["warm_ready"].append(got["ready"])
+                if target.typeable_selector:
+                    mine["warm_typeable"].append(got["typeable"])
+            ctx.close()
+    return {
+        name: {key: stats(values) for key, values in per.items() if values}
+        for name, per in times.items()
+    }
 
 
 def cold_load_bytes(
@@ -295,33 +324,6 @@ def cold_load_bytes(
         "uncompressed": raw,
         "responses": len(bodies),
     }
-
-
-def measure_our_signin(
-    page: Page,
-    cfg: dict[str, Any],
-    users: list[tuple[str, str]],
-    runs: int,
-    *,
-    prewarm: bool = False,
-) -> tuple[dict[str, Any], float]:
-    """Our authenticate_user under Pyodide end to end; also the longest main-thread task.
-
-    ``prewarm`` calls ``srp.prewarm()`` before each timed sign-in, as a page does while the
-    user types.
-    """
-    samples = []
-    t_start = page.evaluate("performance.now()")
-    for i in range(runs + 1):
-        user, password = users[i % len(users)]
-        ms = page.evaluate(
-            "([c, u, p, w]) => pyodide.globals.get('signin_once')(c, u, p, w)",
-            [json.dumps(cfg), user, password, prewarm],
-        )
-        if i:
-            samples.append(ms)
-    longest = page.evaluate("(t0) => longestTaskSince(t0)", t_start)
-    return stats(samples), float(longest)
 
 
 _LONGTASK_PROBE = """

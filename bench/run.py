@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir: Path = opts.out or (REPO / "bench" / "out" / "quick" if quick else REPO / "bench")
     srp_runs = opts.runs or (3 if quick else 40)
     signin_runs = 2 if quick else 30
-    cold_runs, warm_runs = (1, 1) if quick else (5, 5)
+    cold_runs, warm_runs = (1, 1) if quick else (6, 1)
     load_seconds = 3.0 if quick else 20.0
     timeout_ms = 120_000.0
 
@@ -326,50 +326,49 @@ def _browser_part(
             cfg.setdefault("endpoint", emu.endpoint)
 
             def signin() -> None:
-                js, js_long = B.measure_js_signin(page, cfg, users, signin_runs)
-                ours, ours_long = B.measure_our_signin(page, cfg, users, signin_runs)
-                results["signin_ms"] = {"ours": ours, "js_sdk": js}
-                warm, _ = B.measure_our_signin(page, cfg, users, signin_runs, prewarm=True)
-                results["extra"]["signin_ours_after_prewarm_ms"] = warm
-                results["extra"]["longest_task_js_sdk_signin_ms"] = {"unit": "ms", "value": js_long}
+                got = B.measure_signins(page, cfg, users, signin_runs)
+                results["signin_ms"] = {"ours": got["ours"], "js_sdk": got["js_sdk"]}
+                results["extra"]["signin_ours_after_prewarm_ms"] = got["ours_prewarm"]
+                results["extra"]["longest_task_js_sdk_signin_ms"] = {
+                    "unit": "ms",
+                    "value": got["longest"]["js_sdk"],
+                }
                 results["extra"]["longest_task_ours_signin_main_thread_pyodide_ms"] = {
                     "unit": "ms",
-                    "value": ours_long,
+                    "value": got["longest"]["ours"],
                 }
 
             attempt(results, notes, "sign-in latency", signin)
         ctx.close()
 
-        def bare() -> None:
-            got = B.measure_boot(
-                browser, srv.url + "/bench/bare.html", ready_js=BARE_READY,
-                typeable_selector=None, cold_runs=cold_runs, warm_runs=warm_runs,
-                timeout_ms=timeout_ms, blocked=blocked,
-            )  # fmt: skip
-            results["sdk_ready_cold_ms"]["bare_pyodide"] = got["cold_ready"]
-            if "warm_ready" in got:
-                results["extra"]["sdk_ready_warm_bare_pyodide_ms"] = got["warm_ready"]
-
-        attempt(results, notes, "bare Pyodide start-up", bare)
-
-        if not portal_ok:
+        targets = [
+            B.BootTarget("bare_pyodide", srv.url + "/bench/bare.html", BARE_READY),
+        ]
+        if portal_ok:
+            targets.append(B.BootTarget("ours", srv.url + "/", PORTAL_READY, PORTAL_FORM))
+        else:
             notes.append("portal start-up not measured: web/index.html or web/vendor missing "
                          "(run `python build.py bundle`)")  # fmt: skip
-            return
 
-        def portal() -> None:
-            got = B.measure_boot(
-                browser, srv.url + "/", ready_js=PORTAL_READY, typeable_selector=PORTAL_FORM,
-                cold_runs=cold_runs, warm_runs=warm_runs, timeout_ms=timeout_ms,
-                blocked=blocked,
+        def boots() -> None:
+            got = B.measure_boots(
+                browser, targets, cold_runs=cold_runs, warm_runs=warm_runs,
+                timeout_ms=timeout_ms, blocked=blocked,
             )  # fmt: skip
-            results["sdk_ready_cold_ms"]["ours"] = got["cold_ready"]
-            results["sdk_ready_warm_ms"]["ours"] = got["warm_ready"]
-            results["typeable_form_ms"] = got["cold_typeable"]
-            if "warm_typeable" in got:
-                results["extra"]["typeable_form_warm_ms"] = got["warm_typeable"]
+            bare = got["bare_pyodide"]
+            results["sdk_ready_cold_ms"]["bare_pyodide"] = bare["cold_ready"]
+            results["extra"]["sdk_ready_warm_bare_pyodide_ms"] = bare["warm_ready"]
+            if "ours" in got:
+                ours = got["ours"]
+                results["sdk_ready_cold_ms"]["ours"] = ours["cold_ready"]
+                results["sdk_ready_warm_ms"]["ours"] = ours["warm_ready"]
+                results["typeable_form_ms"] = ours["cold_typeable"]
+                results["extra"]["typeable_form_warm_ms"] = ours["warm_typeable"]
 
-        attempt(results, notes, "portal start-up", portal)
+        attempt(results, notes, "start-up (bare Pyodide and portal, cold and warm)", boots)
+        if not portal_ok:
+            browser.close()
+            return
 
         def cold_bytes() -> None:
             results["cold_load_bytes"] = B.cold_load_bytes(
@@ -382,10 +381,18 @@ def _browser_part(
         if emu is not None:
 
             def longest() -> None:
-                results["longest_main_thread_task_ms"] = B.portal_longest_task(
-                    browser, srv.url + "/", users[0], ready_js=PORTAL_READY,
-                    timeout_ms=timeout_ms, blocked=blocked,
-                )  # fmt: skip
+                runs = []
+                for i in range(1 if quick else 3):
+                    user = users[i % len(users)]
+                    got = B.portal_longest_task(
+                        browser, srv.url + "/", user, ready_js=PORTAL_READY,
+                        timeout_ms=timeout_ms, blocked=blocked,
+                    )  # fmt: skip
+                    runs.append(got)
+                # Median over runs of each run's longest task; every run's detail kept.
+                entry = B.stats([r["value"] for r in runs])
+                entry["runs"] = runs
+                results["longest_main_thread_task_ms"] = entry
 
             attempt(results, notes, "portal longest main-thread task", longest)
         browser.close()
