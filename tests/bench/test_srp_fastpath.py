@@ -82,11 +82,11 @@ def test_wrapper_leaves_negative_exponents_to_python() -> None:
 
 def test_calibrate_rejects_a_wrong_implementation() -> None:
     with pytest.raises(ArithmeticError):
-        _jsbigint.calibrate(lambda b, e, m: (pow(b, e, m) + 1) % m)
+        _jsbigint.calibrate(lambda b, e, m: (pow(b, e, m) + 1) % m, srp.N)
 
 
 def test_calibrate_times_both() -> None:
-    cand, py = _jsbigint.calibrate(_jsbigint.make_js_modpow(_hex_modpow))
+    cand, py = _jsbigint.calibrate(_jsbigint.make_js_modpow(_hex_modpow), srp.N)
     assert cand > 0 and py > 0
 
 
@@ -102,3 +102,14 @@ def test_first_modpow_settles_on_builtin_on_cpython() -> None:
     srp._modpow = srp._first_modpow
     assert srp.modpow(2, 10, 1000) == 24
     assert srp._modpow is srp._builtin_modpow
+
+
+def test_calibrate_rejects_an_implementation_wrong_only_after_warm_up() -> None:
+    calls = []
+
+    def flaky(b: int, e: int, m: int) -> int:
+        calls.append(e)
+        return pow(b, e, m) if len(calls) == 1 else 0
+
+    with pytest.raises(ArithmeticError):
+        _jsbigint.calibrate(flaky, srp.N)
