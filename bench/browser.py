@@ -319,13 +319,17 @@ def cold_load_bytes(
     page.wait_for_function(ready_js, timeout=timeout_ms)
     page.wait_for_load_state("networkidle")
     ctx.close()
-    raw = sum(len(b) for _, b in bodies)
-    compressed = sum(min(len(b), len(gzip.compress(b, 6))) for _, b in bodies)
+    sizes = [(url, len(b), min(len(b), len(gzip.compress(b, 6)))) for url, b in bodies]
+    largest = sorted(sizes, key=lambda item: -item[2])[:6]
     return {
         "unit": "bytes",
-        "value": compressed,
-        "uncompressed": raw,
-        "responses": len(bodies),
+        "value": sum(gz for _, _, gz in sizes),
+        "uncompressed": sum(raw for _, raw, _ in sizes),
+        "responses": len(sizes),
+        "largest": [
+            {"path": url.split("/", 3)[-1], "bytes": raw, "gz_bytes": gz}
+            for url, raw, gz in largest
+        ],
     }
 
 

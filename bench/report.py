@@ -185,7 +185,11 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Run {results['date']} on {results['machine'].get('summary', '?')}"
+        f"Run {results['date']} on {results['machine'].get('summary', '?')}, "
+        f"{results['machine'].get('browser', '?')}, Pyodide "
+        f"{results['machine'].get('pyodide', '?')}; load average at start "
+        f"{results['machine'].get('load_average_at_start', '?')}, at end "
+        f"{results['machine'].get('load_average_at_end', '?')}"
         + (" — `--quick` (tiny counts, not for comparison)" if results.get("quick") else ""),
         "",
         "| measure | goal | measured | met |",
