@@ -92,6 +92,15 @@ def call(endpoint: str, operation: str, params: dict[str, Any]) -> dict[str, Any
         raise RuntimeError(f"{operation}: {err.code} {err.read()[:300]!r}") from None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Emulator:
     """A running emulator process and the demo pool config it wrote."""
@@ -317,8 +326,10 @@ def throughput(
         pending = pool.map_async(_load_worker, [args] * clients)
         time.sleep(max(0.0, start_at - time.time()))
         p0 = time.perf_counter()
+        cpu0 = cpu_seconds(emu.proc.pid)
         time.sleep(seconds)
         p1 = time.perf_counter()
+        cpu1 = cpu_seconds(emu.proc.pid)
         results = pending.get(timeout=seconds + 120)
     finished = [t for r in results for t in r if start_at <= t <= stop_at]
     calls = [(t, d) for t, d in emu.pow_calls() if p0 <= t <= p1]
@@ -333,6 +344,12 @@ def throughput(
             "cores": "emulator pinned to CPU 0, load generators to CPU 1",
         }
     }
+    if cpu0 is not None and cpu1 is not None and finished:
+        # How busy the emulator was, and what one sign-in costs it in CPU.
+        out["signins_per_s"]["emulator_cpu_share"] = round((cpu1 - cpu0) / (p1 - p0), 3)
+        out["signins_per_s"]["emulator_cpu_ms_per_signin"] = round(
+            1000 * (cpu1 - cpu0) / len(finished), 2
+        )
     if calls and finished:
         per_signin = len(calls) / len(finished)
         mean_ms = 1000 * sum(d for _, d in calls) / len(calls)
