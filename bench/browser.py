@@ -9,6 +9,7 @@ import secrets
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request
@@ -297,39 +298,49 @@ def measure_boots(
     }
 
 
-def cold_load_bytes(
-    browser: Browser, url: str, *, ready_js: str, timeout_ms: float, blocked: list[str]
-) -> dict[str, Any]:
-    """Bytes a cold load transfers, each response counted as gzip -6 would serve it.
+_GZ_CACHE: dict[tuple[str, float, int], int] = {}
 
-    Already-compressed bodies (wasm is not, wheels and zips are) count at their smaller size.
+
+def _gz_size(path: str) -> tuple[int, int]:
+    """(size, gzip -6 size or size when that is smaller) of a file, cached by mtime."""
+    st = Path(path).stat()
+    key = (path, st.st_mtime, st.st_size)
+    if key not in _GZ_CACHE:
+        _GZ_CACHE[key] = min(st.st_size, len(gzip.compress(Path(path).read_bytes(), 6)))
+    return st.st_size, _GZ_CACHE[key]
+
+
+def cold_load_bytes(
+    browser: Browser,
+    url: str,
+    served: list[tuple[str, str]],
+    *,
+    ready_js: str,
+    timeout_ms: float,
+    blocked: list[str],
+) -> dict[str, Any]:
+    """Bytes a cold load of ``url`` transfers until ready, counted on the server side.
+
+    ``served`` is the static server's log of file bodies sent (the page's worker fetches
+    included, which the page's response events miss). Each body counts as gzip -6 would
+    serve it, or raw when that is smaller (wheels and zips are compressed already).
     """
     ctx = new_context(browser, blocked)
     page = ctx.new_page()
-    bodies: list[tuple[str, bytes]] = []
-
-    def on_response(response: Any) -> None:
-        try:
-            bodies.append((response.url, response.body()))
-        except Exception:  # a redirect or aborted request has no body
-            bodies.append((response.url, b""))
-
-    page.on("response", on_response)
+    served.clear()
     page.goto(url)
     page.wait_for_function(ready_js, timeout=timeout_ms)
     page.wait_for_load_state("networkidle")
+    sent = list(served)
     ctx.close()
-    sizes = [(url, len(b), min(len(b), len(gzip.compress(b, 6)))) for url, b in bodies]
+    sizes = [(path, *_gz_size(file)) for path, file in sent]
     largest = sorted(sizes, key=lambda item: -item[2])[:6]
     return {
         "unit": "bytes",
         "value": sum(gz for _, _, gz in sizes),
         "uncompressed": sum(raw for _, raw, _ in sizes),
         "responses": len(sizes),
-        "largest": [
-            {"path": url.split("/", 3)[-1], "bytes": raw, "gz_bytes": gz}
-            for url, raw, gz in largest
-        ],
+        "largest": [{"path": p, "bytes": raw, "gz_bytes": gz} for p, raw, gz in largest],
     }
 
 

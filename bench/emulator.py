@@ -347,9 +347,14 @@ def throughput(
     if cpu0 is not None and cpu1 is not None and finished:
         # How busy the emulator was, and what one sign-in costs it in CPU.
         out["signins_per_s"]["emulator_cpu_share"] = round((cpu1 - cpu0) / (p1 - p0), 3)
-        out["signins_per_s"]["emulator_cpu_ms_per_signin"] = round(
-            1000 * (cpu1 - cpu0) / len(finished), 2
-        )
+        cpu_ms = 1000 * (cpu1 - cpu0) / len(finished)
+        out["signins_per_s"]["emulator_cpu_ms_per_signin"] = round(cpu_ms, 2)
+        # What one core fully given to the emulator would sustain at that cost: unlike
+        # signins_per_s, it does not depend on how much CPU the machine could spare.
+        out["cpu_bound_capacity_per_s"] = {
+            "unit": "sign-ins/s",
+            "value": round(1000 / cpu_ms, 1) if cpu_ms > 0 else None,
+        }
     if calls and finished:
         per_signin = len(calls) / len(finished)
         mean_ms = 1000 * sum(d for _, d in calls) / len(calls)

@@ -372,8 +372,8 @@ def _browser_part(
 
         def cold_bytes() -> None:
             results["cold_load_bytes"] = B.cold_load_bytes(
-                browser, srv.url + "/", ready_js=PORTAL_READY, timeout_ms=timeout_ms,
-                blocked=blocked,
+                browser, srv.url + "/", srv.served, ready_js=PORTAL_READY,
+                timeout_ms=timeout_ms, blocked=blocked,
             )  # fmt: skip
 
         attempt(results, notes, "cold load bytes", cold_bytes)

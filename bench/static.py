@@ -29,6 +29,12 @@ _TYPES = {
 
 class _Handler(SimpleHTTPRequestHandler):
     mounts: ClassVar[list[tuple[str, Path]]] = []
+    served: ClassVar[list[tuple[str, str]]] = []
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        # Every file body sent, as (URL path, file on disk): what a page load transferred.
+        self.served.append((self.path, str(getattr(source, "name", ""))))
+        super().copyfile(source, outputfile)
 
     def translate_path(self, path: str) -> str:
         url_path = unquote(urlsplit(path).path)
@@ -73,7 +79,12 @@ class StaticServer:
 
     def __init__(self, mounts: dict[str, Path]) -> None:
         ordered = sorted(mounts.items(), key=lambda kv: -len(kv[0]))
-        handler = type("Handler", (_Handler,), {"mounts": [(p, Path(d)) for p, d in ordered]})
+        self.served: list[tuple[str, str]] = []
+        handler = type(
+            "Handler",
+            (_Handler,),
+            {"mounts": [(p, Path(d)) for p, d in ordered], "served": self.served},
+        )
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
