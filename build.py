@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -677,8 +678,13 @@ def collecting(failures: list[BuildError]) -> Iterator[None]:
         report(exc)
 
 
-def run_pytest(args: Sequence[str]) -> str:
-    """Runs pytest, echoing its output; returns its final summary line."""
+PYTEST_SUMMARY = re.compile(
+    r"^=+ (.*\b(passed|failed|errors?|skipped|deselected|no tests ran)\b.*) =+$"
+)
+
+
+def run_pytest(args: Sequence[str], summary: list[str]) -> None:
+    """Runs pytest, echoing its output; appends its final summary line to ``summary``."""
     cmd = [sys.executable, "-m", "pytest", *args]
     last = ""
     proc = subprocess.Popen(
@@ -695,8 +701,10 @@ def run_pytest(args: Sequence[str]) -> str:
     for line in proc.stdout:
         sys.stdout.write(line)
         sys.stdout.flush()
-        if line.strip():
-            last = line.strip().strip("= ")
+        match = PYTEST_SUMMARY.match(line.strip())
+        if match:
+            last = match.group(1)
+    summary.append(last or "no summary line")
     code = proc.wait()
     if code == 5:
         raise BuildError(
@@ -707,7 +715,6 @@ def run_pytest(args: Sequence[str]) -> str:
             f"pytest exited with {code} ({last})",
             "fix the failures listed above; rerun one with `python build.py test -k NAME`",
         )
-    return last
 
 
 def test(long: bool, pytest_args: Sequence[str]) -> int:
@@ -730,9 +737,10 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
     args = list(pytest_args)
     if not long and not any(a == "-m" or a.startswith("-m=") for a in args):
         args = ["-m", "not long", *args]
-    summary = "not run"
+    summaries: list[str] = []
     with collecting(failures), Step("test", f"pytest {' '.join(args)}", stream=True):
-        summary = run_pytest(args)
+        run_pytest(args, summaries)
+    summary = summaries[-1] if summaries else "not run"
     elapsed = time.monotonic() - t0
     if failures:
         names = ", ".join(f.step.split(": ", 1)[-1] for f in failures)

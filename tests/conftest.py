@@ -30,6 +30,9 @@ WEB = ROOT / "web"
 TESTS = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
+PLAYWRIGHT_FIXTURES = frozenset(
+    {"playwright", "browser", "browser_type", "new_context", "context", "page", "launch_browser"}
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -66,14 +69,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks tests by directory: tests/browser/ -> browser."""
+    """Marks tests by directory (tests/browser/ -> browser) and runs Playwright tests last.
+
+    Playwright's sync API leaves its event loop marked as running in the main thread for as
+    long as the session-scoped ``playwright`` fixture lives, and every later asyncio test then
+    fails with "Runner.run() cannot be called from a running event loop". So every test that
+    uses Playwright runs after all the others (stable order otherwise).
+    """
     for item in items:
         try:
             parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
         except ValueError:
-            continue
+            parts = ()
         if parts and parts[0] == "browser":
             item.add_marker(pytest.mark.browser)
+    items.sort(key=uses_playwright)
+
+
+def uses_playwright(item: pytest.Item) -> bool:
+    """True when the test needs Playwright's session (page, context, browser, ...)."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & PLAYWRIGHT_FIXTURES) or item.get_closest_marker("browser") is not None
 
 
 # ----------------------------------------------------------------------------- static server

@@ -16,6 +16,8 @@ from .challenges import Challenge
 from .client import Client, RetryPolicy
 from .errors import *  # noqa: F403
 from .errors import __all__ as _error_names
+from .identity import CognitoIdentityCredentials, aws_fetch, identity_provider_name
+from .sigv4 import AwsCredentials, SignedRequest, sign_request
 from .storage import CookieStorage, LocalStorage, MemoryStorage, Storage, StorageKeys
 from .tokens import (
     CognitoAccessToken,
@@ -36,6 +38,7 @@ from .transport import (
 )
 from .user import CognitoUser
 from .user_pool import CognitoUserPool, SignUpResult
+from .verify import JwksCache, verify_token
 
 __all__ = [
     "__version__",
@@ -53,6 +56,8 @@ __all__ = [
     "CognitoAccessToken",
     "CognitoRefreshToken",
     "decode_jwt",
+    "verify_token",
+    "JwksCache",
     # storage
     "Storage",
     "MemoryStorage",
@@ -69,5 +74,12 @@ __all__ = [
     "PyfetchTransport",
     "MockTransport",
     "default_transport",
+    # identity pools and AWS requests
+    "CognitoIdentityCredentials",
+    "identity_provider_name",
+    "aws_fetch",
+    "AwsCredentials",
+    "SignedRequest",
+    "sign_request",
     *_error_names,
 ]

@@ -119,15 +119,20 @@ class PyfetchTransport:
 
         timeout = request.timeout if request.timeout is not None else self.timeout
         controller = AbortController.new()
+        options: dict[str, Any] = {
+            "method": request.method,
+            "headers": request.headers,
+            "mode": "cors",
+            "signal": controller.signal,
+        }
+        # fetch() refuses any body on GET/HEAD; other bodies go as raw bytes (a Uint8Array),
+        # so binary payloads (e.g. a signed S3 PUT) are sent unchanged.
+        if request.body and request.method.upper() not in ("GET", "HEAD"):
+            from pyodide.ffi import to_js
+
+            options["body"] = to_js(request.body)
         try:
-            coro = pyfetch(
-                request.url,
-                method=request.method,
-                headers=request.headers,
-                body=request.body.decode("utf-8"),
-                mode="cors",
-                signal=controller.signal,
-            )
+            coro = pyfetch(request.url, **options)
             resp = await asyncio.wait_for(coro, timeout)
             body = await asyncio.wait_for(resp.bytes(), timeout)
         except TimeoutError as err:

@@ -722,8 +722,10 @@ class CognitoUser:
     def get_user_data(
         self, callback: Any = None, bypass_cache: bool = False
     ) -> Awaitable[dict[str, Any]]:
-        """GetUser's whole answer, cached under ``.userData``; ``bypass_cache=True``
-        fetches it again and refreshes the session (new attributes in the ID token)."""
+        """GetUser's whole answer, cached under ``.userData``.
+
+        ``bypass_cache=True`` fetches it again and, when data was cached (as the JS SDK),
+        refreshes the session too, so the ID token carries changed attributes."""
 
         async def go() -> dict[str, Any]:
             if not self._has_valid_session():
@@ -739,7 +741,7 @@ class CognitoUser:
                 self.storage.remove_item(self._key("userData"))
             data = await self._authed("GetUser", {})
             self.storage.set_item(self._key("userData"), json.dumps(data))
-            if bypass_cache:
+            if bypass_cache and cached:
                 await self._refresh_if_possible()
             return data
 
@@ -918,18 +920,9 @@ class CognitoUser:
             if error is not None:
                 raise error
 
-        if callback is None:
-            return go()
-
-        async def go_cb() -> None:
-            try:
-                await go()
-            except CognitoError as err:
-                await invoke(callback, err)
-                return
-            await invoke(callback, None)
-
-        return run_with_callback(go_cb(), {"on_success": lambda _r: None})
+        # JS: signOut(callback) calls callback(err) or callback(); invoke() drops the
+        # result argument a one-argument callback cannot take.
+        return run_with_callback(go(), callback)
 
     async def _revoke_tokens(self) -> None:
         session = self.sign_in_user_session

@@ -15,6 +15,7 @@ from .model import (
     check_password_policy,
     delivery,
     find_user,
+    forget_user_index,
     get_pool,
     mfa_settings,
     new_user,
@@ -137,6 +138,7 @@ def delete_user_pool(ctx: RequestContext, params: Params) -> Params:
     with store.transaction():
         store.delete("pool", pool["Id"])
         store.delete_prefix("user", pool["Id"] + "/")
+        store.delete_prefix("alias", pool["Id"] + "/")
     return {}
 
 
@@ -327,6 +329,7 @@ def delete_user_data(ctx: RequestContext, pool: Params, user: Params) -> None:
     prefix = f"{pool['Id']}/{user['username']}/"
     with store.transaction():
         store.delete("user", user_key(pool, user["username"]))
+        forget_user_index(ctx.emulator, user)
         for _key, device in store.scan("user_device", prefix):
             store.delete("device", device["DeviceKey"])
         store.delete_prefix("user_device", prefix)

@@ -10,6 +10,9 @@ A seed file (``--seed pools.json``) is JSON::
                            "Attributes": {"email": "a@example.com"}}]}]}
 
 Pools and clients with a fixed id are created only when missing (seeding is idempotent).
+An optional ``"identityPools": [...]`` list creates identity pools (see
+``cognito_emulator.identity.apply_identity_seed``), e.g.
+``{"IdentityPoolName": "app", "UserPools": ["demo"], "Roles": {"authenticated": "arn:..."}}``.
 """
 
 from __future__ import annotations
@@ -80,6 +83,12 @@ def apply_seed(ctx: RequestContext, seed: dict[str, Any]) -> dict[str, Any]:
         for user in spec.get("users", []):
             _ensure_user(ctx, pool_id, user)
         out[spec["PoolName"]] = {"Id": pool_id, "clients": clients}
+    if seed.get("identityPools"):
+        from .identity import apply_identity_seed
+
+        # Their ids are fixed in the seed or found with ListIdentityPools; the return value
+        # keeps its {user pool name: ...} shape.
+        apply_identity_seed(ctx.emulator, seed["identityPools"], out)
     return out
 
 
@@ -131,12 +140,16 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
         )
         meta = {"userPoolId": pool["Id"], "clientId": client["ClientId"]}
         store.put("meta", "demo", meta)
+    from .identity import ensure_demo_identity_pool
+
     config = {
         "region": meta["userPoolId"].split("_", 1)[0],
         "userPoolId": meta["userPoolId"],
         "clientId": meta["clientId"],
         "endpoint": endpoint,
         "emulator": True,
+        # The identity pool (issue 7) trusting the demo pool: AWS credentials for the pages.
+        "identityPoolId": ensure_demo_identity_pool(emu, meta["userPoolId"], meta["clientId"]),
     }
     path = Path(config_path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ from datetime import UTC, datetime
 
 def _load_powmod() -> tuple[Callable[[int, int, int], int], str]:
     # GMP's modexp is ~10x faster than CPython's for 3072-bit numbers; optional.
+    # COGNITO_EMULATOR_POWMOD=builtin forces CPython's pow (benchmark comparisons).
+    if os.environ.get("COGNITO_EMULATOR_POWMOD") == "builtin":
+        return pow, "builtin"
     try:
         import gmpy2  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - depends on the environment

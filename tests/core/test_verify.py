@@ -169,6 +169,14 @@ async def test_claim_checks(keys: KeyPair) -> None:
         await check(keys.sign(access_claims()), k, token_use="id")
 
 
+async def test_foreign_issuer_never_fetches(keys: KeyPair) -> None:
+    fetch = FakeFetch(json.dumps(jwks(keys)).encode())
+    token = keys.sign(id_claims(iss="https://evil.example/pool"))
+    with pytest.raises(InvalidTokenError, match="issuer"):
+        await check(token, None, fetch=fetch, cache=JwksCache())
+    assert fetch.urls == []
+
+
 async def test_issuer_override(keys: KeyPair) -> None:
     issuer = "http://127.0.0.1:9229/us-east-1_Emu1"
     token = keys.sign(id_claims(iss=issuer))

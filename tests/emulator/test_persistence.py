@@ -185,7 +185,7 @@ def test_kill_9_during_write_burst_loses_no_acknowledged_sign_up(tmp_path: Path)
         proc.wait(10)
 
 
-@pytest.mark.parametrize("workers", [0])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_cli_demo_config(tmp_path: Path, workers: int) -> None:
     config_path = tmp_path / "web" / "config.json"
     data = tmp_path / "state.sqlite"

@@ -302,3 +302,49 @@ def test_secret_hash_required_for_secret_clients(emulator: EmulatorServer) -> No
             SecretHash=base64.b64encode(digest).decode(),
         )
     assert "Unable to verify secret hash" in err.value.message
+
+
+def test_concurrent_replays_of_one_answer_only_one_wins(setup: PoolSetup) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    _user(setup)
+    s = SrpSession()
+    init = setup.api(
+        "InitiateAuth",
+        AuthFlow="USER_SRP_AUTH",
+        ClientId=setup.client_id,
+        AuthParameters={"USERNAME": "alice", "SRP_A": format(s.A, "x")},
+    )
+    cp = init["ChallengeParameters"]
+    ts, sig = s.claim(
+        setup.pool_name, "alice", PASSWORD, cp["SALT"], cp["SRP_B"], cp["SECRET_BLOCK"]
+    )
+    answer = {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ClientId": setup.client_id,
+        "Session": init["Session"],
+        "ChallengeResponses": {
+            "USERNAME": "alice",
+            "TIMESTAMP": ts,
+            "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"],
+            "PASSWORD_CLAIM_SIGNATURE": sig,
+        },
+    }
+    barrier = threading.Barrier(12)
+
+    def replay(_: int) -> str:
+        api = Api(setup.server.endpoint, httpx.Client(timeout=60))
+        barrier.wait()
+        try:
+            api("RespondToAuthChallenge", **answer)
+        except CognitoError as err:
+            return err.name
+        return "ok"
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(replay, range(12)))
+    assert results.count("ok") == 1
+    assert results.count("NotAuthorizedException") == 11

@@ -217,3 +217,27 @@ def test_configured_issuer(tmp_path: object) -> None:
             out["AuthenticationResult"]["IdToken"], options={"verify_signature": False}
         )
         assert claims["iss"] == f"https://auth.example.test/{pool_id}"
+
+
+def test_decode_id_token_for_other_services(setup: PoolSetup) -> None:
+    from cognito_emulator.errors import ServiceError
+    from cognito_emulator.tokens import decode_id_token
+
+    tokens = _sign_in(setup)
+    ctx = setup.server.ctx()
+    claims = decode_id_token(ctx, tokens["IdToken"])
+    assert claims["_pool_id"] == setup.pool_id and claims["cognito:username"] == "alice"
+    with pytest.raises(ServiceError):
+        decode_id_token(ctx, tokens["AccessToken"])  # not an ID token
+    setup.api("GlobalSignOut", AccessToken=tokens["AccessToken"])
+    with pytest.raises(ServiceError):
+        decode_id_token(ctx, tokens["IdToken"])
+
+
+def test_service_modules_are_discovered() -> None:
+    from cognito_emulator import registry
+
+    modules = registry.service_modules()
+    assert "cognito_emulator.ops_auth" in modules
+    registry.load_all()
+    assert "AWSCognitoIdentityProviderService.InitiateAuth" in registry.targets()

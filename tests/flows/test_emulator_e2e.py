@@ -489,3 +489,51 @@ async def test_client_with_secret(emu: Any) -> None:
     await user.forgot_password()
     await user.confirm_password(emu.last_code("quinn", "forgot_password"), "Another-Passw0rd")
     await sign_in(s, "quinn", "Another-Passw0rd", pool=pool)
+
+
+async def test_user_context_data_is_accepted(emu: Any) -> None:
+    class AdvancedSecurityData:  # what the page's AmazonCognitoAdvancedSecurityData offers
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, str, str]] = []
+
+        def getData(self, username: str, pool_id: str, client_id: str) -> str:
+            self.calls.append((username, pool_id, client_id))
+            return "eyJhc2YiOiJkYXRhIn0="
+
+    s = make_setup(emu, {"AutoVerifiedAttributes": ["email"]})
+    asf = AdvancedSecurityData()
+    pool = s.sdk_pool(advanced_security_data=asf)
+    assert pool.get_user_context_data("rae") == {"EncodedData": "eyJhc2YiOiJkYXRhIn0="}
+    res = await pool.sign_up("rae", PASSWORD, {"email": "r@example.com"})
+    await res.user.confirm_registration(emu.last_code("rae", "signup"))
+    await sign_in(s, "rae", pool=pool)
+    assert {c[0] for c in asf.calls} == {"rae"}
+    assert {c[1:] for c in asf.calls} == {(s.pool_id, s.client_id)}
+    off = s.sdk_pool(advanced_security_data=asf, advanced_security_data_collection_flag=False)
+    assert off.get_user_context_data("rae") is None
+
+
+async def test_forgotten_device_is_dropped_and_sign_in_retried(emu: Any) -> None:
+    s = make_setup(
+        emu,
+        {
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": False,
+                "DeviceOnlyRememberedOnUserPrompt": False,
+            }
+        },
+    )
+    emu.create_user(s.pool_id, "sam", PASSWORD)
+    user = await sign_in(s, "sam")
+    old_key = user.device_key
+    assert old_key
+    # Another session forgets this device on the service; the keys stay in our storage.
+    other = await sign_in(s, "sam", pool=s.sdk_pool())
+    await other.forget_specific_device(old_key)
+    assert stored(s)[f"{prefix(s)}.sam.deviceKey"] == old_key
+    before = s.transport.count("RespondToAuthChallenge", "PASSWORD_VERIFIER")
+    again = await sign_in(s, "sam")
+    # PASSWORD_VERIFIER with the stale DEVICE_KEY, then once more without it.
+    assert s.transport.count("RespondToAuthChallenge", "PASSWORD_VERIFIER") == before + 2
+    assert again.device_key and again.device_key != old_key  # a new device was confirmed
+    assert stored(s)[f"{prefix(s)}.sam.deviceKey"] == again.device_key

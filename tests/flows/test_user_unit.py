@@ -667,3 +667,38 @@ async def test_handler_missing_for_challenge_goes_to_on_failure(
     )
     assert len(errors) == 1 and isinstance(errors[0], InvalidParameterError)
     assert "mfa_required" in str(errors[0])
+
+
+async def test_sign_out_js_style_callback(pool: CognitoUserPool, fake: FakeCognito) -> None:
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": auth_result(origin_jti="j")}
+    fake.routes["RevokeToken"] = lambda b: error(500, "InternalErrorException", "down")
+    user = CognitoUser("bob", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    got: list[Any] = []
+    await user.sign_out(lambda err: got.append(err))
+    assert len(got) == 1 and got[0].code == "InternalErrorException"
+    assert pool.get_current_user() is None  # signed out locally all the same
+    assert fake.ops().count("RevokeToken") == 6  # 5xx retried with backoff, as JS
+    fake.routes["RevokeToken"] = lambda b: {}
+    await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    await user.sign_out(lambda err=None: got.append(err))
+    assert got[1:] == [None]
+
+
+async def test_confirm_device_failure_still_signs_in_without_device(
+    pool: CognitoUserPool, fake: FakeCognito
+) -> None:
+    result = auth_result()
+    result["NewDeviceMetadata"] = {"DeviceKey": "us-east-1_d", "DeviceGroupKey": "g"}
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": result}
+    fake.routes["ConfirmDevice"] = lambda b: error(400, "InvalidParameterException", "bad")
+    user = CognitoUser("bob", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    with pytest.warns(UserWarning, match="ConfirmDevice failed"):
+        session = await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    assert isinstance(session, CognitoUserSession)
+    assert user.device_error is not None and user.device_error.code == "InvalidParameterException"
+    assert pool.storage.get_item(f"{PREFIX}.bob.idToken") == result["IdToken"]
+    assert pool.storage.get_item(f"{PREFIX}.bob.deviceKey") is None
+    assert user.device_key is None
