@@ -106,7 +106,8 @@ def check_secret_hash(client: Item, username: str, secret_hash: str | None) -> N
 def check_flow(client: Item, flow: str) -> None:
     """The client must allow the auth flow."""
     allowed = client.get("ExplicitAuthFlows") or DEFAULT_FLOWS
-    if f"ALLOW_{flow}" not in allowed and flow not in allowed:
+    legacy = {"ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH"}.get(flow, flow)
+    if f"ALLOW_{flow}" not in allowed and flow not in allowed and legacy not in allowed:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from typing import Any
@@ -350,8 +351,6 @@ def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
 
 
 def _filter(expr: str) -> tuple[str, str, str]:
-    import re
-
     m = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"]*)"\s*', expr)
     if not m:
         raise invalid_parameter(f"Error while parsing filter: {expr}")
@@ -400,3 +399,37 @@ def list_users(ctx: RequestContext, params: Params) -> Params:
     if start + limit < len(users):
         out["PaginationToken"] = str(start + limit)
     return out
+
+
+def _set_enabled(ctx: RequestContext, params: Params, enabled: bool) -> Params:
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    with emu.store.transaction():
+        user = require_user(emu, pool, req_str(params, "Username"))
+        user["enabled"] = enabled
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("AdminDisableUser")
+def admin_disable_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminDisableUser: sign-in and token use answer 'User is disabled.'."""
+    return _set_enabled(ctx, params, False)
+
+
+@idp("AdminEnableUser")
+def admin_enable_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminEnableUser."""
+    return _set_enabled(ctx, params, True)
+
+
+@idp("AdminUserGlobalSignOut")
+def admin_user_global_sign_out(ctx: RequestContext, params: Params) -> Params:
+    """AdminUserGlobalSignOut: revoke every session of the user."""
+    from .ops_account import revoke_user_origins
+
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    user = require_user(emu, pool, req_str(params, "Username"))
+    revoke_user_origins(ctx, pool, user)
+    return {}

@@ -397,3 +397,18 @@ def test_alias_sign_in_needs_verified_email(setup: PoolSetup) -> None:
         ]
         == "gina"
     )
+
+
+def test_pool_admin_extras(setup: PoolSetup) -> None:
+    call = setup.server.call
+    names = {p["Id"]: p["Name"] for p in call("ListUserPools", {"MaxResults": 10})["UserPools"]}
+    assert names[setup.pool_id] == "test-pool"
+    out = call("SetUserPoolMfaConfig", {"UserPoolId": setup.pool_id, "MfaConfiguration": "ON"})
+    assert out["MfaConfiguration"] == "ON"
+    setup.server.create_user(setup.pool_id, "mfa", PASSWORD)
+    challenge = srp_sign_in(setup.api, setup.pool_id, setup.client_id, "mfa", PASSWORD)
+    assert challenge["ChallengeName"] == "MFA_SETUP"
+    call("DeleteUserPool", {"UserPoolId": setup.pool_id})
+    with pytest.raises(CognitoError) as err:
+        setup.api("SignUp", ClientId=setup.client_id, Username="late", Password=PASSWORD)
+    assert err.value.name == "ResourceNotFoundException"
