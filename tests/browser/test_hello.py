@@ -104,3 +104,18 @@ def test_missing_bundle_says_what_to_run(page: Page, page_guard: Any) -> None:
     page.goto("/hello.html")
     expect(page.locator("body")).to_have_attribute("data-state", "error", timeout=BOOT_TIMEOUT_MS)
     expect(page.locator("#sdk-version")).to_contain_text("python build.py bundle")
+
+
+def test_guard_covers_pages_made_directly(
+    browser: Any, static_server: Any, page_guard: Any
+) -> None:
+    """Contexts made without pytest-playwright's fixtures (fresh profiles, cold starts) too."""
+    page = browser.new_page(base_url=static_server.url)
+    try:
+        page.goto("/hello.html")
+        page.evaluate("(url) => fetch(url).catch(() => null)", CDN_URL)
+        page.wait_for_timeout(200)
+    finally:
+        page.context.close()
+    assert page_guard.blocked == [CDN_URL]
+    page_guard.clear()
