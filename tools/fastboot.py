@@ -137,8 +137,19 @@ def is_fresh(repo_root: Path) -> bool:
     )
 
 
+def write_alias(repo_root: Path) -> None:
+    """web/dist/sdk.whl: the current wheel under a fixed name, so pages (PyScript ``files``
+    config, the LoginForm example) need not change with each version."""
+    wheel = find_wheel(repo_root)
+    alias = repo_root / "web/dist/sdk.whl"
+    if not alias.exists() or alias.read_bytes() != wheel.read_bytes():
+        shutil.copyfile(wheel, alias)
+
+
 def build(repo_root: Path, log: Callable[[str], None]) -> None:
-    """Write web/dist/fastboot/{python_stdlib.pyc.zip, snapshot.bin, manifest.json}."""
+    """Write web/dist/fastboot/{python_stdlib.pyc.zip, snapshot.bin, manifest.json} and the
+    web/dist/sdk.whl alias."""
+    write_alias(repo_root)
     if is_fresh(repo_root):
         log("fastboot: up to date")
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-BOOT_MS = 60_000
+BOOT_MS = 120_000
 
 
 def tab_to(page: Any, selector: str, limit: int = 120) -> None:

@@ -68,6 +68,7 @@ py.on("fatal", (message) => {
   setStatus(message, "error");
 });
 py.on("ready", (info) => {
+  performance.mark("sdk-ready");
   $("#boot-progress").value = 4;
   $("#boot-spinner").hidden = true;
   $("#boot-text").textContent = `Python ready (${Math.round(info.ms)} ms)`;
@@ -101,6 +102,8 @@ function showSignIn() {
 }
 
 // ---------------------------------------------------------------- sign-in and challenges
+// SRP's first step (A = g^a mod N) needs no input: compute it while the password is typed.
+$("#signin-password").addEventListener("focus", () => py.call("prewarm", {}).catch(() => {}), { once: true });
 $("#form-signin").addEventListener("submit", async (event) => {
   event.preventDefault();
   const f = event.currentTarget;

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .. import srp
 from ..attributes import AuthenticationDetails
 from ..challenges import Challenge
 from ..errors import InvalidParameterError, NotAuthorizedException
@@ -81,6 +82,13 @@ class AccountService:
             raise NotAuthorizedException("You are not signed in.")
         await user.get_session()
         return user
+
+    def prewarm(self) -> None:
+        """Compute the SRP ephemeral ahead of sign-in (while the user types the password),
+        when the SDK's srp module offers it."""
+        fn = getattr(srp, "prewarm", None)
+        if fn is not None:
+            fn()
 
     # ---- sign-up ---------------------------------------------------------------------------
 
