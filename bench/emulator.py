@@ -123,7 +123,7 @@ class Emulator:
 
 
 @contextlib.contextmanager
-def running(work: Path, repo: Path) -> Iterator[Emulator]:
+def running(work: Path, repo: Path, env_extra: dict[str, str] | None = None) -> Iterator[Emulator]:
     """Start ``python -m cognito_emulator`` with the demo config, pinned to CPU 0.
 
     State stays in memory (the emulator's default): with ``--data FILE`` every sign-in also
@@ -133,6 +133,7 @@ def running(work: Path, repo: Path) -> Iterator[Emulator]:
     config_path = work / "config.json"
     pow_log = work / "emulator-pow.json"
     env = dict(os.environ, PYTHONPATH=str(repo / "src"), BENCH_POW_LOG=str(pow_log))
+    env.update(env_extra or {})
     cmd = [
         sys.executable,
         "-c",

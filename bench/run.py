@@ -272,6 +272,22 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if emu_ctx is not None:
                 emu_ctx.__exit__(None, None, None)
+                emu_ctx = None
+        if emu is not None and not quick:
+
+            def load_builtin_pow() -> None:
+                # The same with CPython's pow on the server: slow modexps dominate a sign-in,
+                # so this shows the ceiling the modexp count implies when modexp is the cost.
+                sub = work / "builtin-pow"
+                sub.mkdir()
+                env = {"COGNITO_EMULATOR_POWMOD": "builtin"}
+                with E.running(sub, REPO, env) as emu2:
+                    users2 = E.make_users(emu2, 8, "p")
+                    results["extra"]["emulator_with_builtin_pow"] = E.throughput(
+                        emu2, users2, REPO, seconds=load_seconds / 2, clients=4
+                    )
+
+            attempt(results, notes, "emulator throughput with builtin pow", load_builtin_pow)
 
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if blocked:
