@@ -59,8 +59,10 @@ def _ready_metrics(page: Any) -> dict[str, float]:
         const ready = performance.getEntriesByName('sdk-ready')[0].startTime;
         const nav = performance.getEntriesByType('navigation')[0];
         const boot = window.__longtasks.filter(([s]) => s <= ready).map(([, d]) => d);
+        const worker = Object.fromEntries(Object.entries(window.portal.py.info.timings || {})
+            .map(([k, v]) => ["worker_" + k, v]));
         return { sdk_ready_ms: ready, typeable_ms: nav.domContentLoadedEventEnd,
-                 boot_longest_task_ms: boot.length ? Math.max(...boot) : 0 };
+                 boot_longest_task_ms: boot.length ? Math.max(...boot) : 0, ...worker };
     }"""
     )
 

@@ -105,9 +105,14 @@ def fake_pyodide(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     http = types.ModuleType("pyodide.http")
     http.pyfetch = pyfetch  # type: ignore[attr-defined]
     pyodide.http = http  # type: ignore[attr-defined]
+    ffi = types.ModuleType("pyodide.ffi")
+    # Stands in for the Uint8Array that the real to_js makes of bytes.
+    ffi.to_js = lambda value: ("Uint8Array", bytes(value))  # type: ignore[attr-defined]
+    pyodide.ffi = ffi  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "js", js)
     monkeypatch.setitem(sys.modules, "pyodide", pyodide)
     monkeypatch.setitem(sys.modules, "pyodide.http", http)
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
     return state
 
 
@@ -124,8 +129,34 @@ async def test_pyfetch_success(fake_pyodide: dict[str, Any]) -> None:
     )
     url, kwargs = fake_pyodide["calls"][0]
     assert url == "http://127.0.0.1:1/"
-    assert kwargs["method"] == "POST" and kwargs["body"] == "{}" and kwargs["signal"] == "sig"
+    assert kwargs["method"] == "POST" and kwargs["signal"] == "sig"
+    assert kwargs["body"] == ("Uint8Array", b"{}")
     assert kwargs["headers"]["Content-Type"] == "application/x-amz-json-1.1"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_pyfetch_sends_no_body_on_get_and_head(
+    fake_pyodide: dict[str, Any], method: str
+) -> None:
+    # fetch() throws "Request with GET/HEAD method cannot have body" when one is given.
+    async def ok(url: str, kwargs: dict[str, Any]) -> Any:
+        return FakeFetchResponse(200, b"", {})
+
+    fake_pyodide["behaviour"] = ok
+    request = HttpRequest(method, "http://127.0.0.1:1/x", {}, b"", None)
+    await PyfetchTransport().send(request)
+    _, kwargs = fake_pyodide["calls"][0]
+    assert "body" not in kwargs and kwargs["method"] == method
+
+
+async def test_pyfetch_sends_binary_body_unchanged(fake_pyodide: dict[str, Any]) -> None:
+    async def ok(url: str, kwargs: dict[str, Any]) -> Any:
+        return FakeFetchResponse(200, b"", {})
+
+    fake_pyodide["behaviour"] = ok
+    payload = bytes(range(256))  # not valid UTF-8
+    await PyfetchTransport().send(HttpRequest("PUT", "http://127.0.0.1:1/o", {}, payload, None))
+    assert fake_pyodide["calls"][0][1]["body"] == ("Uint8Array", payload)
 
 
 async def test_pyfetch_failure_is_network_error(fake_pyodide: dict[str, Any]) -> None:

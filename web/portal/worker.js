@@ -43,6 +43,8 @@ function wheelName(distManifest, fastManifest) {
 
 async function boot() {
   const t0 = performance.now();
+  const timings = {};
+  const lap = (name, since) => (timings[name] = Math.round(performance.now() - since));
   progress("fetch", "Loading Python runtime");
   const pyodideModule = import(PYODIDE_URL);
   const [distManifest, fastManifest, config] = await Promise.all([
@@ -64,6 +66,7 @@ async function boot() {
   else {
     try {
       const base = DIST + "fastboot/";
+      let t = performance.now();
       const [zip, snap, wheel] = await Promise.all([
         fetchBytes(base + fastManifest.stdlib.file),
         fetchBytes(base + fastManifest.snapshot.file),
@@ -71,18 +74,23 @@ async function boot() {
       ]);
       // Any drift (new wheel, new stdlib zip, damaged download) would restore a heap that does
       // not match the files: such a snapshot fails later in odd ways, so refuse it up front.
+      lap("fetch_ms", t);
+      t = performance.now();
       const [zipHash, snapHash, wheelHash] = await Promise.all([
         sha256Hex(zip),
         sha256Hex(snap),
         sha256Hex(wheel),
       ]);
+      lap("hash_ms", t);
       if (wheelHash !== fastManifest.wheel.sha256) reason = "wheel changed since the snapshot";
       else if (zipHash !== fastManifest.stdlib.sha256) reason = "stdlib zip hash mismatch";
       else if (snapHash !== fastManifest.snapshot.sha256) reason = "snapshot hash mismatch";
       else {
         progress("restore", "Restoring Python snapshot");
         const stdLibURL = URL.createObjectURL(new Blob([zip], { type: "application/zip" }));
+        t = performance.now();
         py = await loadPyodide({ indexURL, stdLibURL, _loadSnapshot: snap });
+        lap("restore_ms", t);
         mode = "snapshot";
       }
     } catch (err) {
@@ -92,7 +100,9 @@ async function boot() {
   }
   if (py === null) {
     progress("boot", "Starting Python");
+    const t = performance.now();
     py = await loadPyodide({ indexURL });
+    lap("plain_boot_ms", t);
   }
   // The snapshot holds imported modules but not the files: unpack the wheel in both modes so
   // lazily imported submodules still resolve.
@@ -105,7 +115,7 @@ async function boot() {
       console.warn("optional wheel not loaded", extra.file, err);
     }
   }
-  return { py, mode, reason, config: config || {}, ms: performance.now() - t0 };
+  return { py, mode, reason, config: config || {}, timings, ms: performance.now() - t0 };
 }
 
 let app = null; // the Python WorkerApp
@@ -113,13 +123,13 @@ const queue = [];
 
 async function start(init) {
   try {
-    const { py, mode, reason, config, ms } = await boot();
+    const { py, mode, reason, config, timings, ms } = await boot();
     progress("sdk", "Loading the SDK");
     if (!init.config || Object.keys(init.config).length === 0) init.config = config;
     const worker = py.pyimport("amazon_cognito_identity.web.worker");
     app = worker.create_app(JSON.stringify(init), (text) => post(JSON.parse(text)));
     const info = JSON.parse(app.info());
-    post({ type: "ready", mode, reason, ms, ...info });
+    post({ type: "ready", mode, reason, ms, timings, ...info });
     for (const msg of queue.splice(0)) handle(msg);
   } catch (err) {
     post({ type: "fatal", message: err && err.message ? err.message : String(err) });
