@@ -15,9 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench import browser as B  # noqa: E402
 from bench.run import build_wheel  # noqa: E402
 from bench.static import StaticServer  # noqa: E402
+
+from bench import browser as B  # noqa: E402
 
 pytestmark = pytest.mark.browser
 BOOT_TIMEOUT_MS = 120_000
