@@ -1,5 +1,73 @@
-"""amazon-cognito-identity: a pure-Python port of amazon-cognito-identity-js."""
+"""amazon-cognito-identity: a pure-Python port of amazon-cognito-identity-js.
 
+Sign-up, SRP sign-in, MFA, devices and sessions against Cognito User Pools, async, on
+CPython and in the browser under Pyodide::
+
+    pool = CognitoUserPool(user_pool_id="us-east-1_abc", client_id="...")
+    user = CognitoUser("alice", pool)
+    session = await user.authenticate_user(AuthenticationDetails("alice", "pw"))
+"""
+
+# __version__ first: wire.py reads it while the package is still importing.
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .attributes import AuthenticationDetails, CognitoUserAttribute
+from .challenges import Challenge
+from .client import Client, RetryPolicy
+from .errors import *  # noqa: F403
+from .errors import __all__ as _error_names
+from .storage import CookieStorage, LocalStorage, MemoryStorage, Storage, StorageKeys
+from .tokens import (
+    CognitoAccessToken,
+    CognitoIdToken,
+    CognitoJwtToken,
+    CognitoRefreshToken,
+    CognitoUserSession,
+    decode_jwt,
+)
+from .transport import (
+    HttpRequest,
+    HttpResponse,
+    MockTransport,
+    PyfetchTransport,
+    Transport,
+    UrllibTransport,
+    default_transport,
+)
+from .user import CognitoUser
+from .user_pool import CognitoUserPool, SignUpResult
+
+__all__ = [
+    "__version__",
+    # users and pools
+    "CognitoUserPool",
+    "CognitoUser",
+    "SignUpResult",
+    "AuthenticationDetails",
+    "CognitoUserAttribute",
+    "Challenge",
+    # tokens
+    "CognitoUserSession",
+    "CognitoJwtToken",
+    "CognitoIdToken",
+    "CognitoAccessToken",
+    "CognitoRefreshToken",
+    "decode_jwt",
+    # storage
+    "Storage",
+    "MemoryStorage",
+    "LocalStorage",
+    "CookieStorage",
+    "StorageKeys",
+    # transport
+    "Client",
+    "RetryPolicy",
+    "Transport",
+    "HttpRequest",
+    "HttpResponse",
+    "UrllibTransport",
+    "PyfetchTransport",
+    "MockTransport",
+    "default_transport",
+    *_error_names,
+]

@@ -22,6 +22,7 @@ The tree::
         +-- StorageError                  the storage backend failed
         +-- InsecureRandomnessError       no cryptographically secure random source
         +-- InvalidParameterError         bad arguments given to an SDK method
+        +-- NotAuthenticatedError         no (valid or refreshable) session: sign in first
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ __all__ = [
     "LimitExceededException",
     "MFAMethodNotFoundException",
     "NetworkError",
+    "NotAuthenticatedError",
     "NotAuthorizedException",
     "PasswordHistoryPolicyViolationException",
     "PasswordResetRequiredException",
@@ -199,6 +201,12 @@ class InvalidParameterError(ClientError, ValueError):
     """An SDK method was called with bad arguments (caught before any request)."""
 
     default_code = "InvalidParameterError"
+
+
+class NotAuthenticatedError(ClientError):
+    """The call needs a signed-in user and there is no valid or refreshable session."""
+
+    default_code = "NotAuthenticatedError"
 
 
 # --- Service errors (one per name the user APIs can answer) ------------------------------

@@ -1,0 +1,75 @@
+"""``python -m cognito_emulator --host 127.0.0.1 --port 9229 [--data F] [--seed F]
+[--demo-config web/config.json] [--workers N]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from .app import EmulatorApp
+from .registry import RequestContext
+from .seed import apply_seed, ensure_demo, load_seed
+from .state import Emulator, EmulatorConfig
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, prepare state, serve until interrupted."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cognito_emulator", description="Local Cognito User Pools emulator"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9229)
+    parser.add_argument("--data", help="sqlite file (default: in memory)")
+    parser.add_argument("--seed", help="JSON file of pools, clients and users to create")
+    parser.add_argument("--demo-config", help="create the demo pool and write this config.json")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--issuer", help="token iss base URL (default: the URL requests come to)")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        help="CORS origin to allow (repeatable; default any localhost origin)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes for SRP modexp (0 = inline; 2 uses both cores)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not print outbox messages")
+    args = parser.parse_args(argv)
+
+    config = EmulatorConfig(
+        region=args.region,
+        issuer_base=args.issuer,
+        allowed_origins=args.allow_origin,
+        print_outbox=not args.quiet,
+        compute_workers=args.workers,
+    )
+    emulator = Emulator(config, args.data)
+    app = EmulatorApp(emulator)
+    endpoint = f"http://{args.host}:{args.port}/"
+    ctx = RequestContext(emulator=emulator, issuer_base=args.issuer or endpoint.rstrip("/"))
+    if args.seed:
+        created = apply_seed(ctx, load_seed(args.seed))
+        for name, info in created.items():
+            print(f"seeded pool {name}: {info['Id']} clients {info['clients']}", flush=True)
+    if args.demo_config:
+        demo = ensure_demo(ctx, endpoint, args.demo_config)
+        print(
+            f"demo pool {demo['userPoolId']} client {demo['clientId']} -> {args.demo_config}",
+            flush=True,
+        )
+    print(f"Cognito emulator listening on {endpoint}", flush=True)
+    try:
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level="warning", access_log=False, backlog=2048
+        )
+    finally:
+        emulator.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""Pools, app clients and users as stored items, with the checks shared by operations."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from . import srp
+from .errors import (
+    ServiceError,
+    invalid_parameter,
+    not_authorized,
+    resource_not_found,
+    user_not_found,
+)
+from .validation import req_str
+
+if TYPE_CHECKING:
+    from .registry import RequestContext
+    from .state import Emulator
+
+Item = dict[str, Any]
+DEFAULT_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": True,
+    "TemporaryPasswordValidityDays": 7,
+}
+SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+DEFAULT_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_POOL_ID_RE = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+
+
+def pool_name(pool_id: str) -> str:
+    """The part of the pool id after '_' (the SRP 'pool name')."""
+    return pool_id.split("_", 1)[1]
+
+
+def get_pool(emu: Emulator, pool_id: str) -> Item:
+    """The pool or ResourceNotFoundException."""
+    if not _POOL_ID_RE.match(pool_id) or len(pool_id) > 55:
+        raise invalid_parameter(
+            f"1 validation error detected: Value '{pool_id}' at 'userPoolId' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"
+        )
+    pool = emu.store.get("pool", pool_id)
+    if pool is None:
+        raise resource_not_found(f"User pool {pool_id} does not exist.")
+    return pool
+
+
+def get_client(emu: Emulator, client_id: str) -> tuple[Item, Item]:
+    """(pool, client) for a client id, or ResourceNotFoundException."""
+    client = emu.store.get("client", client_id)
+    if client is None:
+        raise resource_not_found("User pool client " + client_id + " does not exist.")
+    return get_pool(emu, client["UserPoolId"]), client
+
+
+def client_from_params(ctx: RequestContext, params: dict[str, Any]) -> tuple[Item, Item]:
+    """(pool, client) for params['ClientId']."""
+    return get_client(ctx.emulator, req_str(params, "ClientId"))
+
+
+def token_seconds(client: Item) -> None:
+    """Store the client's token lifetimes in seconds (used when issuing tokens)."""
+    units = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
+    units.update(client.get("TokenValidityUnits") or {})
+    client["_access_seconds"] = (
+        int(client.get("AccessTokenValidity") or 1) * _UNIT_SECONDS[units["AccessToken"]]
+    )
+    client["_id_seconds"] = (
+        int(client.get("IdTokenValidity") or 1) * _UNIT_SECONDS[units["IdToken"]]
+    )
+    client["_refresh_seconds"] = (
+        int(client.get("RefreshTokenValidity") or 30) * _UNIT_SECONDS[units["RefreshToken"]]
+    )
+
+
+def check_secret_hash(client: Item, username: str, secret_hash: str | None) -> None:
+    """When the client has a secret, SECRET_HASH = b64(HMAC(secret, username + clientId))."""
+    secret = client.get("ClientSecret")
+    if not secret:
+        return
+    if not secret_hash:
+        raise not_authorized(
+            f"Client {client['ClientId']} is configured with secret but SECRET_HASH was not "
+            "received"
+        )
+    digest = hmac.new(
+        secret.encode(), (username + client["ClientId"]).encode(), hashlib.sha256
+    ).digest()
+    if not hmac.compare_digest(base64.b64encode(digest).decode(), secret_hash):
+        raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
+
+
+def check_flow(client: Item, flow: str) -> None:
+    """The client must allow the auth flow."""
+    allowed = client.get("ExplicitAuthFlows") or DEFAULT_FLOWS
+    if f"ALLOW_{flow}" not in allowed and flow not in allowed:
+        raise invalid_parameter(f"{flow} flow not enabled for this client")
+
+
+def check_password_policy(pool: Item, password: str) -> None:
+    """InvalidPasswordException when the password breaks the pool's policy."""
+    policy = dict(DEFAULT_POLICY)
+    policy.update((pool.get("Policies") or {}).get("PasswordPolicy") or {})
+    problem = None
+    if len(password) < int(policy["MinimumLength"]):
+        problem = "Password not long enough"
+    elif policy["RequireLowercase"] and not any(c.islower() for c in password):
+        problem = "Password must have lowercase characters"
+    elif policy["RequireUppercase"] and not any(c.isupper() for c in password):
+        problem = "Password must have uppercase characters"
+    elif policy["RequireNumbers"] and not any(c in string.digits for c in password):
+        problem = "Password must have numeric characters"
+    elif policy["RequireSymbols"] and not any(c in SYMBOLS for c in password):
+        problem = "Password must have symbol characters"
+    if problem:
+        raise ServiceError(
+            "InvalidPasswordException", f"Password did not conform with policy: {problem}"
+        )
+
+
+def user_key(pool: Item, username: str) -> str:
+    """Store key of a user: usernames are case-insensitive unless the pool says otherwise."""
+    sensitive = (pool.get("UsernameConfiguration") or {}).get("CaseSensitive", False)
+    return f"{pool['Id']}/{username if sensitive else username.lower()}"
+
+
+def find_user(emu: Emulator, pool: Item, name: str) -> Item | None:
+    """A user by username, sub, or an alias/username attribute (email, phone_number)."""
+    user = emu.store.get("user", user_key(pool, name))
+    if user is not None:
+        return user
+    aliases = set(pool.get("UsernameAttributes") or []) | set(pool.get("AliasAttributes") or [])
+    for _key, item in emu.store.scan("user", pool["Id"] + "/"):
+        attrs = item["attributes"]
+        if attrs.get("sub") == name:
+            return item
+        for alias in aliases:
+            if (
+                alias == "preferred_username"
+                or attrs.get(f"{alias}_verified") == "true"
+                or (alias in (pool.get("UsernameAttributes") or []))
+            ):
+                value = attrs.get(alias)
+                if value is not None and value.lower() == name.lower():
+                    return item
+    return None
+
+
+def require_user(emu: Emulator, pool: Item, name: str) -> Item:
+    """A user or UserNotFoundException."""
+    user = find_user(emu, pool, name)
+    if user is None:
+        raise user_not_found()
+    return user
+
+
+def save_user(emu: Emulator, pool: Item, user: Item) -> None:
+    """Write a user back, stamping its modification time."""
+    user["modified"] = emu.now()
+    emu.store.put("user", user_key(pool, user["username"]), user)
+
+
+def set_password(emu: Emulator, pool: Item, user: Item, password: str) -> None:
+    """Store a fresh salt and verifier for the password (never the password itself)."""
+    salt = srp.new_salt()
+    x = srp.compute_x(salt, pool_name(pool["Id"]), user["username"], password)
+    user["salt"] = format(salt, "x")
+    user["verifier"] = format(emu.compute(srp.compute_verifier, x), "x")
+
+
+def password_matches(emu: Emulator, pool: Item, user: Item, password: str) -> bool:
+    """Check a plain password against the stored verifier (USER_PASSWORD_AUTH, ChangePassword)."""
+    if not user.get("verifier"):
+        return False
+    x = srp.compute_x(int(user["salt"], 16), pool_name(pool["Id"]), user["username"], password)
+    expected = format(emu.compute(srp.compute_verifier, x), "x")
+    return hmac.compare_digest(expected, user["verifier"])
+
+
+def new_user(emu: Emulator, pool: Item, username: str, attributes: dict[str, str]) -> Item:
+    """A fresh user item (not yet saved)."""
+    now = emu.now()
+    attrs = {"sub": str(uuid.uuid4())}
+    attrs.update({k: v for k, v in attributes.items() if k != "sub"})
+    return {
+        "username": username,
+        "attributes": attrs,
+        "status": "UNCONFIRMED",
+        "enabled": True,
+        "created": now,
+        "modified": now,
+        "salt": "",
+        "verifier": "",
+        "failed": 0,
+        "locked_until": 0.0,
+        "mfa": {"sms": False, "totp": False, "email": False, "preferred": None},
+        "totp_secret": None,
+        "device_group_key": "-"
+        + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(9)),
+    }
+
+
+def check_attributes(pool: Item, attrs: dict[str, str]) -> None:
+    """Reject attributes a user may not set."""
+    for name in attrs:
+        if name == "sub":
+            raise invalid_parameter("Cannot modify an immutable attribute: sub")
+        if not re.fullmatch(r"[\w:.-]{1,32}|custom:[\w.-]{1,20}", name):
+            raise invalid_parameter(f"Invalid user attribute name: {name}")
+
+
+def attribute_list(user: Item) -> list[dict[str, str]]:
+    """Attributes as Cognito's [{Name, Value}] list."""
+    return [{"Name": k, "Value": v} for k, v in user["attributes"].items()]
+
+
+def mask(destination: str) -> str:
+    """Cognito's masked delivery destination: e***@e*** or +*******1234."""
+    if "@" in destination:
+        local, _, domain = destination.partition("@")
+        return f"{local[:1]}***@{domain[:1]}***"
+    return "+" + "*" * max(0, len(destination) - 5) + destination[-4:]
+
+
+def delivery(user: Item, prefer: str = "email") -> tuple[str, str, str] | None:
+    """(medium, attribute, destination) where codes go, or None when no address."""
+    attrs = user["attributes"]
+    order = ["email", "phone_number"] if prefer == "email" else ["phone_number", "email"]
+    for attr in order:
+        if attrs.get(attr):
+            return ("EMAIL" if attr == "email" else "SMS", attr, attrs[attr])
+    return None
+
+
+def delivery_details(medium: str, attr: str, destination: str) -> dict[str, str]:
+    """CodeDeliveryDetails."""
+    return {"Destination": mask(destination), "DeliveryMedium": medium, "AttributeName": attr}
+
+
+def mfa_settings(user: Item) -> dict[str, Any]:
+    """MFA fields of GetUser / AdminGetUser."""
+    mfa = user["mfa"]
+    enabled = []
+    if mfa.get("sms"):
+        enabled.append("SMS_MFA")
+    if mfa.get("totp"):
+        enabled.append("SOFTWARE_TOKEN_MFA")
+    if mfa.get("email"):
+        enabled.append("EMAIL_OTP")
+    out: dict[str, Any] = {}
+    if enabled:
+        out["UserMFASettingList"] = enabled
+    if mfa.get("preferred"):
+        out["PreferredMfaSetting"] = mfa["preferred"]
+    if mfa.get("sms") and user["attributes"].get("phone_number"):
+        out["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return out
+
+
+def public_client(client: Item) -> Item:
+    """A client as DescribeUserPoolClient shows it (no internal fields)."""
+    return {k: v for k, v in client.items() if not k.startswith("_")}
+
+
+def public_pool(pool: Item) -> Item:
+    """A pool as DescribeUserPool shows it (no emulator fields)."""
+    return {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}

@@ -1,0 +1,311 @@
+"""Sign-up, the user's own profile, passwords and sign-out."""
+
+from __future__ import annotations
+
+from . import codes
+from .access import caller
+from .errors import ServiceError, invalid_parameter, not_authorized
+from .model import (
+    attribute_list,
+    check_attributes,
+    check_password_policy,
+    check_secret_hash,
+    client_from_params,
+    delivery,
+    delivery_details,
+    find_user,
+    mfa_settings,
+    new_user,
+    require_user,
+    save_user,
+    set_password,
+)
+from .ops_admin import delete_user_data
+from .registry import Params, RequestContext, idp
+from .validation import attribute_list as attr_param
+from .validation import opt_list, opt_str, req_str
+
+
+def _auto_verify_target(pool: Params, user: Params) -> tuple[str, str, str] | None:
+    auto = pool.get("AutoVerifiedAttributes") or []
+    attrs = user["attributes"]
+    for attr in ("email", "phone_number"):
+        if attr in auto and attrs.get(attr):
+            return ("EMAIL" if attr == "email" else "SMS", attr, attrs[attr])
+    return None
+
+
+@idp("SignUp")
+def sign_up(ctx: RequestContext, params: Params) -> Params:
+    """SignUp: the password becomes a salt + verifier; a code goes to the outbox."""
+    emu = ctx.emulator
+    pool, client = client_from_params(ctx, params)
+    username = req_str(params, "Username")
+    password = req_str(params, "Password")
+    check_secret_hash(client, username, opt_str(params, "SecretHash"))
+    attrs = attr_param(params, "UserAttributes")
+    attr_param(params, "ValidationData")
+    check_attributes(pool, attrs)
+    if (pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
+        raise not_authorized("SignUp is not permitted for this user pool")
+    username_attrs = pool.get("UsernameAttributes") or []
+    if username_attrs:
+        if "@" in username and "email" in username_attrs:
+            attrs["email"] = username
+        elif username.startswith("+") and "phone_number" in username_attrs:
+            attrs["phone_number"] = username
+        else:
+            raise invalid_parameter("Username should be either an email or a phone number.")
+    check_password_policy(pool, password)
+    with emu.store.transaction():
+        if find_user(emu, pool, username) is not None:
+            raise ServiceError("UsernameExistsException", "User already exists")
+        # With email/phone as username the stored username is a generated id (like Cognito).
+        user = new_user(emu, pool, username, attrs)
+        if username_attrs:
+            user["username"] = user["attributes"]["sub"]
+        set_password(emu, pool, user, password)
+        save_user(emu, pool, user)
+    out: Params = {"UserConfirmed": False, "UserSub": user["attributes"]["sub"]}
+    target = _auto_verify_target(pool, user)
+    if target:
+        codes.issue_code(emu, pool["Id"], user["username"], "signup", target[2])
+        out["CodeDeliveryDetails"] = delivery_details(*target)
+    return out
+
+
+@idp("ConfirmSignUp")
+def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
+    """ConfirmSignUp with the outbox code."""
+    emu = ctx.emulator
+    pool, client = client_from_params(ctx, params)
+    name = req_str(params, "Username")
+    code = req_str(params, "ConfirmationCode")
+    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    user = require_user(emu, pool, name)
+    if user["status"] != "UNCONFIRMED":
+        raise not_authorized(f"User cannot be confirmed. Current status is {user['status']}")
+    codes.check_code(emu, pool["Id"], user["username"], "signup", code)
+    with emu.store.transaction():
+        user = require_user(emu, pool, name)
+        user["status"] = "CONFIRMED"
+        target = _auto_verify_target(pool, user)
+        if target:
+            user["attributes"][f"{target[1]}_verified"] = "true"
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("ResendConfirmationCode")
+def resend_confirmation_code(ctx: RequestContext, params: Params) -> Params:
+    """ResendConfirmationCode."""
+    emu = ctx.emulator
+    pool, client = client_from_params(ctx, params)
+    name = req_str(params, "Username")
+    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    user = require_user(emu, pool, name)
+    if user["status"] != "UNCONFIRMED":
+        raise invalid_parameter("User is already confirmed.")
+    target = _auto_verify_target(pool, user) or delivery(user)
+    if target is None:
+        raise invalid_parameter("No email or phone_number to send the code to.")
+    codes.issue_code(emu, pool["Id"], user["username"], "signup", target[2])
+    return {"CodeDeliveryDetails": delivery_details(*target)}
+
+
+@idp("ForgotPassword")
+def forgot_password(ctx: RequestContext, params: Params) -> Params:
+    """ForgotPassword: a code to the user's email (or phone)."""
+    emu = ctx.emulator
+    pool, client = client_from_params(ctx, params)
+    name = req_str(params, "Username")
+    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    user = require_user(emu, pool, name)
+    target = delivery(user)
+    if target is None:
+        raise invalid_parameter(
+            "Cannot reset password for the user as there is no registered/verified email or "
+            "phone_number"
+        )
+    codes.issue_code(emu, pool["Id"], user["username"], "forgot_password", target[2])
+    return {"CodeDeliveryDetails": delivery_details(*target)}
+
+
+@idp("ConfirmForgotPassword")
+def confirm_forgot_password(ctx: RequestContext, params: Params) -> Params:
+    """ConfirmForgotPassword: code check, policy check, new verifier."""
+    emu = ctx.emulator
+    pool, client = client_from_params(ctx, params)
+    name = req_str(params, "Username")
+    code = req_str(params, "ConfirmationCode")
+    password = req_str(params, "Password")
+    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    user = require_user(emu, pool, name)
+    check_password_policy(pool, password)
+    codes.check_code(emu, pool["Id"], user["username"], "forgot_password", code)
+    with emu.store.transaction():
+        user = require_user(emu, pool, name)
+        set_password(emu, pool, user, password)
+        if user["status"] in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
+            user["status"] = "CONFIRMED"
+        user["failed"] = 0
+        user["locked_until"] = 0.0
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("GetUser")
+def get_user(ctx: RequestContext, params: Params) -> Params:
+    """GetUser."""
+    _pool, user, _claims = caller(ctx, params)
+    out: Params = {"Username": user["username"], "UserAttributes": attribute_list(user)}
+    out.update(mfa_settings(user))
+    return out
+
+
+@idp("UpdateUserAttributes")
+def update_user_attributes(ctx: RequestContext, params: Params) -> Params:
+    """UpdateUserAttributes: a changed email/phone becomes unverified and gets a code."""
+    emu = ctx.emulator
+    pool, user, _claims = caller(ctx, params)
+    attrs = attr_param(params, "UserAttributes")
+    check_attributes(pool, attrs)
+    details = []
+    with emu.store.transaction():
+        for name, value in attrs.items():
+            changed = user["attributes"].get(name) != value
+            user["attributes"][name] = value
+            if name in ("email", "phone_number") and changed:
+                user["attributes"][f"{name}_verified"] = "false"
+                if name in (pool.get("AutoVerifiedAttributes") or []):
+                    medium = "EMAIL" if name == "email" else "SMS"
+                    codes.issue_code(emu, pool["Id"], user["username"], f"verify_{name}", value)
+                    details.append(delivery_details(medium, name, value))
+        save_user(emu, pool, user)
+    return {"CodeDeliveryDetailsList": details} if details else {}
+
+
+@idp("DeleteUserAttributes")
+def delete_user_attributes(ctx: RequestContext, params: Params) -> Params:
+    """DeleteUserAttributes."""
+    emu = ctx.emulator
+    pool, user, _claims = caller(ctx, params)
+    names = opt_list(params, "UserAttributeNames")
+    if not names:
+        raise invalid_parameter(
+            "1 validation error detected: Value null at 'userAttributeNames' failed to satisfy "
+            "constraint: Member must not be null"
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise invalid_parameter("UserAttributeNames must be strings")
+        if name == "sub":
+            raise invalid_parameter("Cannot modify an immutable attribute: sub")
+    with emu.store.transaction():
+        for name in names:
+            user["attributes"].pop(name, None)
+            if name in ("email", "phone_number"):
+                user["attributes"].pop(f"{name}_verified", None)
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("GetUserAttributeVerificationCode")
+def get_user_attribute_verification_code(ctx: RequestContext, params: Params) -> Params:
+    """GetUserAttributeVerificationCode (email or phone_number)."""
+    emu = ctx.emulator
+    pool, user, _claims = caller(ctx, params)
+    name = req_str(params, "AttributeName")
+    value = user["attributes"].get(name)
+    if name not in ("email", "phone_number") or not value:
+        raise invalid_parameter(f"Invalid attribute name: {name}")
+    codes.issue_code(emu, pool["Id"], user["username"], f"verify_{name}", value)
+    medium = "EMAIL" if name == "email" else "SMS"
+    return {"CodeDeliveryDetails": delivery_details(medium, name, value)}
+
+
+@idp("VerifyUserAttribute")
+def verify_user_attribute(ctx: RequestContext, params: Params) -> Params:
+    """VerifyUserAttribute with the code from the outbox."""
+    emu = ctx.emulator
+    pool, user, _claims = caller(ctx, params)
+    name = req_str(params, "AttributeName")
+    code = req_str(params, "Code")
+    codes.check_code(emu, pool["Id"], user["username"], f"verify_{name}", code)
+    with emu.store.transaction():
+        user = require_user(emu, pool, user["username"])
+        user["attributes"][f"{name}_verified"] = "true"
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("ChangePassword")
+def change_password(ctx: RequestContext, params: Params) -> Params:
+    """ChangePassword: the previous password is checked against the verifier."""
+    from .model import password_matches
+
+    emu = ctx.emulator
+    pool, user, _claims = caller(ctx, params)
+    previous = req_str(params, "PreviousPassword")
+    proposed = req_str(params, "ProposedPassword")
+    if not password_matches(emu, pool, user, previous):
+        raise not_authorized("Incorrect username or password.")
+    check_password_policy(pool, proposed)
+    with emu.store.transaction():
+        user = require_user(emu, pool, user["username"])
+        set_password(emu, pool, user, proposed)
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("DeleteUser")
+def delete_user(ctx: RequestContext, params: Params) -> Params:
+    """DeleteUser (the caller deletes itself)."""
+    pool, user, _claims = caller(ctx, params)
+    delete_user_data(ctx, pool, user)
+    return {}
+
+
+def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
+    """Revoke every session (refresh token family) of a user."""
+    store = ctx.emulator.store
+    prefix = f"{pool['Id']}/{user['username']}/"
+    with store.transaction():
+        for key, _item in store.scan("user_origin", prefix):
+            jti = key.rsplit("/", 1)[-1]
+            origin = store.get("origin", jti) or {}
+            origin["revoked"] = True
+            store.put("origin", jti, origin)
+
+
+@idp("GlobalSignOut")
+def global_sign_out(ctx: RequestContext, params: Params) -> Params:
+    """GlobalSignOut: every access and refresh token of the user stops working."""
+    pool, user, _claims = caller(ctx, params)
+    revoke_user_origins(ctx, pool, user)
+    return {}
+
+
+@idp("RevokeToken")
+def revoke_token(ctx: RequestContext, params: Params) -> Params:
+    """RevokeToken: a refresh token and the access tokens issued from it."""
+    emu = ctx.emulator
+    token = req_str(params, "Token")
+    _pool, client = client_from_params(ctx, params)
+    secret = opt_str(params, "ClientSecret")
+    if client.get("ClientSecret") and secret != client["ClientSecret"]:
+        raise not_authorized("Client secret is invalid")
+    if not client.get("EnableTokenRevocation", True):
+        raise ServiceError("UnsupportedOperationException", "Token revocation is not enabled")
+    if token.count(".") == 2:
+        raise ServiceError("UnsupportedTokenTypeException", "Unsupported token type")
+    refresh = emu.store.get("refresh", token)
+    if refresh is None:
+        return {}
+    if refresh["client_id"] != client["ClientId"]:
+        raise not_authorized("Invalid token")
+    with emu.store.transaction():
+        origin = emu.store.get("origin", refresh["origin_jti"]) or {}
+        origin["revoked"] = True
+        emu.store.put("origin", refresh["origin_jti"], origin)
+    return {}

@@ -1,0 +1,399 @@
+"""Administrative operations (what tests and boto3 use to set pools up)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from . import codes
+from .errors import ServiceError, invalid_parameter
+from .model import (
+    DEFAULT_POLICY,
+    attribute_list,
+    check_attributes,
+    check_password_policy,
+    delivery,
+    find_user,
+    get_pool,
+    mfa_settings,
+    new_user,
+    public_client,
+    public_pool,
+    require_user,
+    save_user,
+    set_password,
+    token_seconds,
+    user_key,
+)
+from .registry import Params, RequestContext, idp
+from .validation import attribute_list as attr_param
+from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _rand(n: int, alphabet: str = _ALNUM) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def create_pool(ctx: RequestContext, params: Params) -> Params:
+    """CreateUserPool as a function (also used by the demo set-up and the test helpers)."""
+    emu = ctx.emulator
+    name = req_str(params, "PoolName")
+    region = emu.config.region
+    pool_id = f"{region}_{_rand(9)}"
+    now = emu.now()
+    policies = opt_dict(params, "Policies")
+    policy = dict(DEFAULT_POLICY)
+    policy.update(policies.get("PasswordPolicy") or {})
+    mfa = opt_str(params, "MfaConfiguration") or "OFF"
+    if mfa not in ("OFF", "ON", "OPTIONAL"):
+        raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
+    pool: Params = {
+        "Id": pool_id,
+        "Name": name,
+        "Arn": f"arn:aws:cognito-idp:{region}:000000000000:userpool/{pool_id}",
+        "Policies": {**policies, "PasswordPolicy": policy},
+        "LambdaConfig": opt_dict(params, "LambdaConfig"),
+        "AutoVerifiedAttributes": opt_list(params, "AutoVerifiedAttributes"),
+        "AliasAttributes": opt_list(params, "AliasAttributes"),
+        "UsernameAttributes": opt_list(params, "UsernameAttributes"),
+        "MfaConfiguration": mfa,
+        "UsernameConfiguration": opt_dict(params, "UsernameConfiguration")
+        or {"CaseSensitive": False},
+        "AdminCreateUserConfig": opt_dict(params, "AdminCreateUserConfig")
+        or {"AllowAdminCreateUserOnly": False},
+        "CreationDate": now,
+        "LastModifiedDate": now,
+        "EstimatedNumberOfUsers": 0,
+        "Domain": None,
+    }
+    pool = {k: v for k, v in pool.items() if v is not None}
+    device = opt_dict(params, "DeviceConfiguration")
+    if device:
+        pool["DeviceConfiguration"] = {
+            "ChallengeRequiredOnNewDevice": bool(device.get("ChallengeRequiredOnNewDevice", False)),
+            "DeviceOnlyRememberedOnUserPrompt": bool(
+                device.get("DeviceOnlyRememberedOnUserPrompt", False)
+            ),
+        }
+    for key in (
+        "UserPoolTags",
+        "Schema",
+        "AccountRecoverySetting",
+        "SmsConfiguration",
+        "EmailConfiguration",
+        "VerificationMessageTemplate",
+    ):
+        if params.get(key) is not None:
+            pool[key] = params[key]
+    # Emulator extension: a fixed answer for the built-in custom-auth trigger.
+    answer = opt_str(params, "EmulatorCustomAuthAnswer")
+    if answer:
+        pool["EmulatorCustomAuthAnswer"] = answer
+    emu.store.put("pool", pool_id, pool)
+    emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
+    return pool
+
+
+@idp("CreateUserPool")
+def create_user_pool(ctx: RequestContext, params: Params) -> Params:
+    """CreateUserPool."""
+    return {"UserPool": public_pool(create_pool(ctx, params))}
+
+
+@idp("DescribeUserPool")
+def describe_user_pool(ctx: RequestContext, params: Params) -> Params:
+    """DescribeUserPool."""
+    pool = get_pool(ctx.emulator, req_str(params, "UserPoolId"))
+    pool["EstimatedNumberOfUsers"] = len(ctx.emulator.store.scan("user", pool["Id"] + "/"))
+    return {"UserPool": public_pool(pool)}
+
+
+@idp("ListUserPools")
+def list_user_pools(ctx: RequestContext, params: Params) -> Params:
+    """ListUserPools (no pagination: an emulator holds few pools)."""
+    pools = ctx.emulator.store.scan("pool")
+    return {
+        "UserPools": [
+            {
+                "Id": p["Id"],
+                "Name": p["Name"],
+                "LambdaConfig": p.get("LambdaConfig", {}),
+                "CreationDate": p["CreationDate"],
+                "LastModifiedDate": p["LastModifiedDate"],
+            }
+            for _k, p in pools
+        ]
+    }
+
+
+@idp("DeleteUserPool")
+def delete_user_pool(ctx: RequestContext, params: Params) -> Params:
+    """DeleteUserPool (and its users, clients stay unusable)."""
+    pool = get_pool(ctx.emulator, req_str(params, "UserPoolId"))
+    store = ctx.emulator.store
+    with store.transaction():
+        store.delete("pool", pool["Id"])
+        store.delete_prefix("user", pool["Id"] + "/")
+    return {}
+
+
+@idp("SetUserPoolMfaConfig")
+def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
+    """SetUserPoolMfaConfig (MfaConfiguration only; SMS and TOTP are always available)."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    mfa = opt_str(params, "MfaConfiguration")
+    if mfa:
+        if mfa not in ("OFF", "ON", "OPTIONAL"):
+            raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
+        pool["MfaConfiguration"] = mfa
+    emu.store.put("pool", pool["Id"], pool)
+    return {
+        "MfaConfiguration": pool["MfaConfiguration"],
+        "SoftwareTokenMfaConfiguration": {"Enabled": True},
+    }
+
+
+def create_client(ctx: RequestContext, params: Params) -> Params:
+    """CreateUserPoolClient as a function (returns the stored client item)."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    now = emu.now()
+    client: Params = {
+        "UserPoolId": pool["Id"],
+        "ClientName": req_str(params, "ClientName"),
+        "ClientId": _rand(26, string.ascii_lowercase + string.digits),
+        "LastModifiedDate": now,
+        "CreationDate": now,
+        "RefreshTokenValidity": opt_int(params, "RefreshTokenValidity") or 30,
+        "AccessTokenValidity": opt_int(params, "AccessTokenValidity") or 60,
+        "IdTokenValidity": opt_int(params, "IdTokenValidity") or 60,
+        "TokenValidityUnits": opt_dict(params, "TokenValidityUnits")
+        or {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "ExplicitAuthFlows": opt_list(params, "ExplicitAuthFlows")
+        or ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "PreventUserExistenceErrors": opt_str(params, "PreventUserExistenceErrors") or "LEGACY",
+        "EnableTokenRevocation": opt_bool(params, "EnableTokenRevocation", True),
+        "AllowedOAuthFlowsUserPoolClient": False,
+    }
+    if opt_bool(params, "GenerateSecret"):
+        client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
+    token_seconds(client)
+    emu.store.put("client", client["ClientId"], client)
+    return client
+
+
+@idp("CreateUserPoolClient")
+def create_user_pool_client(ctx: RequestContext, params: Params) -> Params:
+    """CreateUserPoolClient."""
+    return {"UserPoolClient": public_client(create_client(ctx, params))}
+
+
+@idp("DescribeUserPoolClient")
+def describe_user_pool_client(ctx: RequestContext, params: Params) -> Params:
+    """DescribeUserPoolClient."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    client_id = req_str(params, "ClientId")
+    client = emu.store.get("client", client_id)
+    if client is None or client["UserPoolId"] != pool["Id"]:
+        raise ServiceError(
+            "ResourceNotFoundException", f"User pool client {client_id} does not exist."
+        )
+    return {"UserPoolClient": public_client(client)}
+
+
+def user_record(user: Params) -> Params:
+    """A user as AdminCreateUser / ListUsers describe it."""
+    return {
+        "Username": user["username"],
+        "Attributes": attribute_list(user),
+        "UserCreateDate": user["created"],
+        "UserLastModifiedDate": user["modified"],
+        "Enabled": user["enabled"],
+        "UserStatus": user["status"],
+    }
+
+
+@idp("AdminCreateUser")
+def admin_create_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminCreateUser: FORCE_CHANGE_PASSWORD with a temporary password (sent to the outbox)."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    username = req_str(params, "Username")
+    attrs = attr_param(params, "UserAttributes")
+    check_attributes(pool, attrs)
+    action = opt_str(params, "MessageAction")
+    temp = opt_str(params, "TemporaryPassword")
+    with emu.store.transaction():
+        existing = find_user(emu, pool, username)
+        if action == "RESEND":
+            if existing is None:
+                raise ServiceError("UserNotFoundException", "User does not exist.")
+            user = existing
+        else:
+            if existing is not None:
+                raise ServiceError("UsernameExistsException", "User account already exists")
+            if "email" in (pool.get("UsernameAttributes") or []) and "@" in username:
+                attrs.setdefault("email", username)
+            user = new_user(emu, pool, username, attrs)
+        if temp:
+            check_password_policy(pool, temp)
+        else:
+            temp = (
+                _rand(4, string.ascii_uppercase)
+                + _rand(4, string.ascii_lowercase)
+                + _rand(2, string.digits)
+                + "!"
+                + _rand(3)
+            )
+        set_password(emu, pool, user, temp)
+        user["status"] = "FORCE_CHANGE_PASSWORD"
+        user["temp_expires"] = emu.now() + 86400 * int(
+            pool["Policies"]["PasswordPolicy"].get("TemporaryPasswordValidityDays", 7)
+        )
+        save_user(emu, pool, user)
+    if action != "SUPPRESS":
+        target = delivery(user)
+        emu.deliver(
+            pool["Id"],
+            user["username"],
+            "temporary_password",
+            temp,
+            target[2] if target else user["username"],
+        )
+    return {"User": user_record(user)}
+
+
+@idp("AdminGetUser")
+def admin_get_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminGetUser."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    user = require_user(emu, pool, req_str(params, "Username"))
+    out = {
+        "Username": user["username"],
+        "UserAttributes": attribute_list(user),
+        "UserCreateDate": user["created"],
+        "UserLastModifiedDate": user["modified"],
+        "Enabled": user["enabled"],
+        "UserStatus": user["status"],
+    }
+    out.update(mfa_settings(user))
+    return out
+
+
+@idp("AdminConfirmSignUp")
+def admin_confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
+    """AdminConfirmSignUp."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    with emu.store.transaction():
+        user = require_user(emu, pool, req_str(params, "Username"))
+        if user["status"] != "UNCONFIRMED":
+            raise ServiceError(
+                "NotAuthorizedException",
+                f"User cannot be confirmed. Current status is {user['status']}",
+            )
+        user["status"] = "CONFIRMED"
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("AdminSetUserPassword")
+def admin_set_user_password(ctx: RequestContext, params: Params) -> Params:
+    """AdminSetUserPassword (Permanent -> CONFIRMED, else FORCE_CHANGE_PASSWORD)."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    password = req_str(params, "Password")
+    permanent = opt_bool(params, "Permanent")
+    check_password_policy(pool, password)
+    with emu.store.transaction():
+        user = require_user(emu, pool, req_str(params, "Username"))
+        set_password(emu, pool, user, password)
+        user["status"] = "CONFIRMED" if permanent else "FORCE_CHANGE_PASSWORD"
+        user["failed"] = 0
+        user["locked_until"] = 0.0
+        save_user(emu, pool, user)
+    return {}
+
+
+def delete_user_data(ctx: RequestContext, pool: Params, user: Params) -> None:
+    """Remove a user with its devices, codes and sign-in origins."""
+    store = ctx.emulator.store
+    prefix = f"{pool['Id']}/{user['username']}/"
+    with store.transaction():
+        store.delete("user", user_key(pool, user["username"]))
+        for _key, device in store.scan("user_device", prefix):
+            store.delete("device", device["DeviceKey"])
+        store.delete_prefix("user_device", prefix)
+        for key, _item in store.scan("user_origin", prefix):
+            store.put("origin", key.rsplit("/", 1)[-1], {"revoked": True})
+        store.delete_prefix("user_origin", prefix)
+        codes.drop_codes(ctx.emulator, pool["Id"], user["username"])
+
+
+@idp("AdminDeleteUser")
+def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminDeleteUser."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    user = require_user(emu, pool, req_str(params, "Username"))
+    delete_user_data(ctx, pool, user)
+    return {}
+
+
+def _filter(expr: str) -> tuple[str, str, str]:
+    import re
+
+    m = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"]*)"\s*', expr)
+    if not m:
+        raise invalid_parameter(f"Error while parsing filter: {expr}")
+    return m.group(1), m.group(2), m.group(3)
+
+
+@idp("ListUsers")
+def list_users(ctx: RequestContext, params: Params) -> Params:
+    """ListUsers with Filter ('attr = "v"' or 'attr ^= "v"'), Limit and PaginationToken."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    limit = opt_int(params, "Limit") or 60
+    if not 0 < limit <= 60:
+        raise invalid_parameter("Limit must be between 1 and 60")
+    token = opt_str(params, "PaginationToken")
+    expr = opt_str(params, "Filter")
+    wanted = opt_list(params, "AttributesToGet")
+    users = [u for _k, u in emu.store.scan("user", pool["Id"] + "/")]
+    if expr:
+        name, op, value = _filter(expr)
+
+        def field(u: Params) -> str:
+            if name == "username":
+                return str(u["username"])
+            if name in ("status", "cognito:user_status"):
+                return str(u["status"])
+            return str(u["attributes"].get(name, ""))
+
+        users = [
+            u for u in users if (field(u) == value if op == "=" else field(u).startswith(value))
+        ]
+    start = 0
+    if token:
+        try:
+            start = int(token)
+        except ValueError:
+            raise invalid_parameter("Invalid pagination token") from None
+    page = users[start : start + limit]
+    out_users: list[Any] = []
+    for u in page:
+        rec = user_record(u)
+        if wanted:
+            rec["Attributes"] = [a for a in rec["Attributes"] if a["Name"] in wanted]
+        out_users.append(rec)
+    out: Params = {"Users": out_users}
+    if start + limit < len(users):
+        out["PaginationToken"] = str(start + limit)
+    return out

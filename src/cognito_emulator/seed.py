@@ -1,0 +1,144 @@
+"""Seed files and the demo set-up.
+
+A seed file (``--seed pools.json``) is JSON::
+
+    {"pools": [{"PoolName": "demo", ...CreateUserPool params...,
+                "Id": "us-east-1_demo1234" (optional fixed id),
+                "clients": [{"ClientName": "web", ...CreateUserPoolClient params...,
+                             "ClientId": "fixedclientid" (optional)}],
+                "users": [{"Username": "alice", "Password": "Passw0rd!",
+                           "Attributes": {"email": "a@example.com"}}]}]}
+
+Pools and clients with a fixed id are created only when missing (seeding is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .model import get_pool, require_user, save_user, set_password
+from .ops_admin import create_client, create_pool
+from .registry import RequestContext
+
+
+def _ensure_pool(ctx: RequestContext, spec: dict[str, Any]) -> str:
+    store = ctx.emulator.store
+    params = {k: v for k, v in spec.items() if k not in ("Id", "clients", "users")}
+    fixed = spec.get("Id")
+    if fixed and store.get("pool", fixed) is not None:
+        return str(fixed)
+    pool = create_pool(ctx, params)
+    if fixed:
+        with store.transaction():
+            store.delete("pool", pool["Id"])
+            store.delete("rsa_key", pool["Id"])
+            pool["Id"] = fixed
+            pool["Arn"] = pool["Arn"].rsplit("/", 1)[0] + "/" + fixed
+            store.put("pool", fixed, pool)
+        ctx.emulator.keys.key(fixed)
+    return str(pool["Id"])
+
+
+def _ensure_client(ctx: RequestContext, pool_id: str, spec: dict[str, Any]) -> str:
+    store = ctx.emulator.store
+    fixed = spec.get("ClientId")
+    if fixed and store.get("client", fixed) is not None:
+        return str(fixed)
+    params = {k: v for k, v in spec.items() if k != "ClientId"}
+    client = create_client(ctx, {"UserPoolId": pool_id, **params})
+    if fixed:
+        with store.transaction():
+            store.delete("client", client["ClientId"])
+            client["ClientId"] = fixed
+            store.put("client", fixed, client)
+    return str(client["ClientId"])
+
+
+def _ensure_user(ctx: RequestContext, pool_id: str, spec: dict[str, Any]) -> None:
+    from .model import find_user, new_user
+
+    emu = ctx.emulator
+    pool = get_pool(emu, pool_id)
+    with emu.store.transaction():
+        if find_user(emu, pool, spec["Username"]) is not None:
+            return
+        user = new_user(emu, pool, spec["Username"], dict(spec.get("Attributes") or {}))
+        set_password(emu, pool, user, spec["Password"])
+        user["status"] = "CONFIRMED"
+        save_user(emu, pool, user)
+    require_user(emu, pool, spec["Username"])
+
+
+def apply_seed(ctx: RequestContext, seed: dict[str, Any]) -> dict[str, Any]:
+    """Create the seed's pools, clients and users; returns {pool name: {id, clients}}."""
+    out: dict[str, Any] = {}
+    for spec in seed.get("pools", []):
+        pool_id = _ensure_pool(ctx, spec)
+        clients = [_ensure_client(ctx, pool_id, c) for c in spec.get("clients", [])]
+        for user in spec.get("users", []):
+            _ensure_user(ctx, pool_id, user)
+        out[spec["PoolName"]] = {"Id": pool_id, "clients": clients}
+    return out
+
+
+def load_seed(path: str) -> dict[str, Any]:
+    """Read a seed file."""
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a seed file holds a JSON object")
+    return data
+
+
+DEMO_POOL_NAME = "demo"
+
+
+def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[str, Any]:
+    """Create (idempotently) the demo pool and web client and write the pages' config.json."""
+    emu = ctx.emulator
+    store = emu.store
+    meta = store.get("meta", "demo")
+    if (
+        meta is None
+        or store.get("pool", meta["userPoolId"]) is None
+        or store.get("client", meta["clientId"]) is None
+    ):
+        pool = create_pool(
+            ctx,
+            {
+                "PoolName": DEMO_POOL_NAME,
+                "MfaConfiguration": "OPTIONAL",
+                "AutoVerifiedAttributes": ["email"],
+                "DeviceConfiguration": {
+                    "ChallengeRequiredOnNewDevice": True,
+                    "DeviceOnlyRememberedOnUserPrompt": True,
+                },
+            },
+        )
+        client = create_client(
+            ctx,
+            {
+                "UserPoolId": pool["Id"],
+                "ClientName": "demo-web",
+                "ExplicitAuthFlows": [
+                    "ALLOW_USER_SRP_AUTH",
+                    "ALLOW_USER_PASSWORD_AUTH",
+                    "ALLOW_CUSTOM_AUTH",
+                    "ALLOW_REFRESH_TOKEN_AUTH",
+                ],
+            },
+        )
+        meta = {"userPoolId": pool["Id"], "clientId": client["ClientId"]}
+        store.put("meta", "demo", meta)
+    config = {
+        "region": meta["userPoolId"].split("_", 1)[0],
+        "userPoolId": meta["userPoolId"],
+        "clientId": meta["clientId"],
+        "endpoint": endpoint,
+        "emulator": True,
+    }
+    path = Path(config_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return config

@@ -1,0 +1,182 @@
+"""Per-pool RSA keys (persisted), JWKS, and RS256 Cognito tokens."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .errors import not_authorized
+from .store import Store
+
+if TYPE_CHECKING:
+    from .registry import RequestContext
+
+ACCESS_SCOPE = "aws.cognito.signin.user.admin"
+
+
+def _b64u_int(n: int) -> str:
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class KeyRing:
+    """RSA-2048 signing key per pool, created on first use and stored with the pool data."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[str, tuple[rsa.RSAPrivateKey, str]] = {}
+        self._lock = threading.Lock()
+
+    def key(self, pool_id: str) -> tuple[rsa.RSAPrivateKey, str]:
+        """(private key, kid) of the pool."""
+        with self._lock:
+            cached = self._cache.get(pool_id)
+            if cached is not None:
+                return cached
+            item = self._store.get("rsa_key", pool_id)
+            if item is None:
+                private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                pem = private.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ).decode()
+                # insert() loses to a concurrent writer (another process): then use theirs.
+                self._store.insert("rsa_key", pool_id, {"pem": pem, "kid": secrets.token_hex(16)})
+                item = self._store.get("rsa_key", pool_id)
+                assert item is not None
+            loaded = serialization.load_pem_private_key(item["pem"].encode(), password=None)
+            assert isinstance(loaded, rsa.RSAPrivateKey)
+            self._cache[pool_id] = (loaded, str(item["kid"]))
+            return self._cache[pool_id]
+
+    def jwks(self, pool_id: str) -> dict[str, Any]:
+        """The pool's JSON Web Key Set."""
+        private, kid = self.key(pool_id)
+        numbers = private.public_key().public_numbers()
+        return {
+            "keys": [
+                {
+                    "alg": "RS256",
+                    "e": _b64u_int(numbers.e),
+                    "kid": kid,
+                    "kty": "RSA",
+                    "n": _b64u_int(numbers.n),
+                    "use": "sig",
+                }
+            ]
+        }
+
+
+def issue_tokens(
+    ctx: RequestContext,
+    pool: dict[str, Any],
+    client: dict[str, Any],
+    user: dict[str, Any],
+    *,
+    auth_time: int,
+    origin_jti: str,
+    device_key: str | None,
+    refresh_token: str | None,
+) -> dict[str, Any]:
+    """Signed id and access tokens (plus the refresh token when given) as AuthenticationResult."""
+    emu = ctx.emulator
+    pool_id = pool["Id"]
+    private, kid = emu.keys.key(pool_id)
+    now = int(emu.now())
+    iss = f"{ctx.issuer_base.rstrip('/')}/{pool_id}"
+    event_id = str(uuid.uuid4())
+    access_seconds = client["_access_seconds"]
+    id_seconds = client["_id_seconds"]
+    sub = user["attributes"]["sub"]
+    access: dict[str, Any] = {
+        "sub": sub,
+        "iss": iss,
+        "client_id": client["ClientId"],
+        "origin_jti": origin_jti,
+        "event_id": event_id,
+        "token_use": "access",
+        "scope": ACCESS_SCOPE,
+        "auth_time": auth_time,
+        "exp": now + access_seconds,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+        "username": user["username"],
+    }
+    if device_key:
+        access["device_key"] = device_key
+    ident: dict[str, Any] = {"sub": sub}
+    for name, value in user["attributes"].items():
+        if name in ("sub",):
+            continue
+        if name.endswith("_verified"):
+            ident[name] = value == "true"
+        else:
+            ident[name] = value
+    ident.update(
+        {
+            "iss": iss,
+            "cognito:username": user["username"],
+            "origin_jti": origin_jti,
+            "aud": client["ClientId"],
+            "event_id": event_id,
+            "token_use": "id",
+            "auth_time": auth_time,
+            "exp": now + id_seconds,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+        }
+    )
+    headers = {"kid": kid}
+    result: dict[str, Any] = {
+        "AccessToken": jwt.encode(access, private, algorithm="RS256", headers=headers),
+        "ExpiresIn": access_seconds,
+        "TokenType": "Bearer",
+        "IdToken": jwt.encode(ident, private, algorithm="RS256", headers=headers),
+    }
+    if refresh_token is not None:
+        result["RefreshToken"] = refresh_token
+    return result
+
+
+def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
+    """Verify an access token (signature, issuer pool, token_use, expiry, revocation) and return
+    its claims. Raises NotAuthorizedException like Cognito."""
+    emu = ctx.emulator
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise not_authorized("Invalid Access Token") from None
+    iss = unverified.get("iss")
+    pool_id = iss.rsplit("/", 1)[-1] if isinstance(iss, str) else ""
+    if not pool_id or emu.store.get("pool", pool_id) is None:
+        raise not_authorized("Invalid Access Token")
+    private, kid = emu.keys.key(pool_id)
+    if header.get("kid") != kid or header.get("alg") != "RS256":
+        raise not_authorized("Invalid Access Token")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            private.public_key(),
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError:
+        raise not_authorized("Invalid Access Token") from None
+    if claims.get("token_use") != "access":
+        raise not_authorized("Invalid Access Token")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= emu.now():
+        raise not_authorized("Access Token has expired")
+    origin = emu.store.get("origin", str(claims.get("origin_jti")))
+    if origin is None or origin.get("revoked"):
+        raise not_authorized("Access Token has been revoked")
+    claims["_pool_id"] = pool_id
+    return claims
