@@ -106,7 +106,8 @@ TOKEN_KEYS = ("idToken", "accessToken", "refreshToken")
 
 def storage_items(storage: MemoryStorage) -> dict[str, str]:
     """Every key and value of a memory storage."""
-    return {k: v for k in storage.keys() if (v := storage.get_item(k)) is not None}
+    keys = storage.keys()  # MemoryStorage.keys() is a method returning a list
+    return {k: v for k in keys if (v := storage.get_item(k)) is not None}
 
 
 def check_storage(storage: MemoryStorage, client_id: str) -> dict[str, dict[str, str]]:

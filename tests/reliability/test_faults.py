@@ -327,7 +327,9 @@ FLOWS = [
     Flow("delete_user", _authed("delete_user"), _signed_in),
     Flow("list_devices", _authed("list_devices", 10), _signed_in, DEVICES),
     Flow("get_device", _authed("get_device"), _signed_in, DEVICES),
-    Flow("set_device_status_remembered", _authed("set_device_status_remembered"), _signed_in, DEVICES),
+    Flow(
+        "set_device_status_remembered", _authed("set_device_status_remembered"), _signed_in, DEVICES
+    ),
     Flow(
         "set_device_status_not_remembered",
         _authed("set_device_status_not_remembered"),
