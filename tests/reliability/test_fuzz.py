@@ -361,152 +361,262 @@ def test_sign_in_parsers_survive_random_answers(script: list[dict[str, Any]], fl
 # ---------------------------------------------------------------- emulator request handling
 
 
+FUZZ_PASSWORD = "Passw0rd!x"
+
+
+def _fresh_context(emu: Any) -> tuple[Any, str, str, dict[str, Any]]:
+    pool_id = emu.create_pool("fuzz", MfaConfiguration="OPTIONAL", DeviceConfiguration={})
+    client_id = emu.create_client(
+        pool_id,
+        ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
+    )
+    return _populate(emu, pool_id, client_id)
+
+
+def _populate(emu: Any, pool_id: str, client_id: str) -> tuple[Any, str, str, dict[str, Any]]:
+    """alice (signed in, with a forgot-password code waiting) and "pending" (a sign-up code
+    waiting), so the code checks are reached too."""
+    for name in ("alice", "pending"):
+        try:
+            emu.call("AdminDeleteUser", {"UserPoolId": pool_id, "Username": name})
+        except Exception:  # noqa: S110 - not there
+            pass
+    emu.create_user(pool_id, "alice", FUZZ_PASSWORD, email="a@example.com")
+    emu.call(
+        "SignUp",
+        {
+            "ClientId": client_id,
+            "Username": "pending",
+            "Password": FUZZ_PASSWORD,
+            "UserAttributes": [{"Name": "email", "Value": "p@example.com"}],
+        },
+    )
+    emu.call("ForgotPassword", {"ClientId": client_id, "Username": "alice"})
+    result: dict[str, Any] = emu.call(
+        "InitiateAuth",
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client_id,
+            "AuthParameters": {"USERNAME": "alice", "PASSWORD": FUZZ_PASSWORD},
+        },
+    )["AuthenticationResult"]
+    return emu, pool_id, client_id, result
+
+
+def _repair(ctx: tuple[Any, str, str, dict[str, Any]]) -> tuple[Any, str, str, dict[str, Any]]:
+    emu, pool_id, client_id, result = ctx
+    try:
+        emu.call("GetUser", {"AccessToken": result["AccessToken"]})
+        emu.call("DescribeUserPoolClient", {"UserPoolId": pool_id, "ClientId": client_id})
+        return ctx
+    except Exception:  # noqa: S110 - broken: rebuilt below
+        pass
+    try:
+        return _populate(emu, pool_id, client_id)
+    except Exception:  # the pool itself is gone or now demands MFA
+        return _fresh_context(emu)
+
+
 @pytest.fixture(scope="module")
 def fuzz_emulator() -> Any:
     testing = pytest.importorskip("cognito_emulator.testing")
     with testing.EmulatorServer() as emu:
-        pool_id = emu.create_pool("fuzz", MfaConfiguration="OPTIONAL", DeviceConfiguration={})
-        client_id = emu.create_client(
-            pool_id,
-            ExplicitAuthFlows=[
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_USER_SRP_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-            ],
-        )
-        emu.create_user(pool_id, "alice", "Passw0rd!x", email="a@example.com")
-        result = emu.call(
-            "InitiateAuth",
-            {
-                "AuthFlow": "USER_PASSWORD_AUTH",
-                "ClientId": client_id,
-                "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!x"},
-            },
-        )["AuthenticationResult"]
-        yield emu, pool_id, client_id, result
+        yield emu
 
 
-PARAM_NAMES = [
-    "UserPoolId",
-    "ClientId",
-    "Username",
-    "Password",
-    "AccessToken",
-    "AuthFlow",
-    "AuthParameters",
-    "ChallengeName",
-    "ChallengeResponses",
-    "Session",
-    "ConfirmationCode",
-    "UserAttributes",
-    "UserAttributeNames",
-    "AttributeName",
-    "Code",
-    "DeviceKey",
-    "DeviceSecretVerifierConfig",
-    "DeviceName",
-    "Limit",
-    "PaginationToken",
-    "Token",
-    "ClientSecret",
-    "SecretHash",
-    "ClientMetadata",
-    "ValidationData",
-    "PreviousPassword",
-    "ProposedPassword",
-    "UserCode",
-    "FriendlyDeviceName",
-    "SMSMfaSettings",
-    "SoftwareTokenMfaSettings",
-    "MFAOptions",
-    "DeviceRememberedStatus",
-    "PoolName",
-    "ClientName",
-    "ExplicitAuthFlows",
-    "Filter",
-    "MessageAction",
-    "TemporaryPassword",
-    "Permanent",
-    "UserContextData",
-    "IdentityPoolId",
-    "IdentityId",
-    "Logins",
-    "IdentityPoolName",
-    "AllowUnauthenticatedIdentities",
-    "MfaConfiguration",
-]
+# Operations that may destroy the pool, the user, her password or her tokens: they get a
+# sacrificial context, rebuilt whenever it broke, so the others keep reaching deep code.
+DESTRUCTIVE = {
+    "DeleteUserPool",
+    "DeleteUser",
+    "AdminDeleteUser",
+    "GlobalSignOut",
+    "RevokeToken",
+    "ChangePassword",
+    "AdminSetUserPassword",
+    "ConfirmForgotPassword",
+    "ConfirmSignUp",
+    "AdminConfirmSignUp",
+    "SetUserPoolMfaConfig",
+    "SetUserMFAPreference",
+    "SetUserSettings",
+    "AdminCreateUser",
+}
 
 
-def emulator_values(ctx: tuple[Any, str, str, dict[str, Any]]) -> st.SearchStrategy[Any]:
+class Contexts:
+    """A stable context for harmless operations and a sacrificial one for the others."""
+
+    def __init__(self, emu: Any) -> None:
+        self.emu = emu
+        self.stable = _fresh_context(emu)
+        self.victim = _fresh_context(emu)
+
+    def for_target(self, target: str) -> tuple[Any, str, str, dict[str, Any]]:
+        name = target.rsplit(".", 1)[-1]
+        if name not in DESTRUCTIVE:
+            return self.stable
+        self.victim = _repair(self.victim)
+        emu, _pool_id, client_id, _result = self.victim
+        # Fresh codes: wrong guesses must not have used them up before an odd value lands.
+        if name == "ConfirmSignUp":
+            emu.call("ResendConfirmationCode", {"ClientId": client_id, "Username": "pending"})
+        elif name == "ConfirmForgotPassword":
+            emu.call("ForgotPassword", {"ClientId": client_id, "Username": "alice"})
+        return self.victim
+
+
+WEIRD = st.sampled_from(
+    [
+        "pending",
+        "",
+        "\u00e9\u4e2d\U0001f600",
+        "\x00",
+        "-1",
+        "0",
+        "1e9999",
+        "x" * 300,
+        " ",
+        "null",
+        "[]",
+    ]
+)
+corrupt_values = st.one_of(WEIRD, WEIRD, json_values)
+
+
+def plausible(ctx: tuple[Any, str, str, dict[str, Any]]) -> dict[str, Any]:
+    """A request that names real things: every operation finds its required members, so the
+    fuzzing reaches past the first validation step."""
     _emu, pool_id, client_id, result = ctx
-    real = st.sampled_from(
-        [
-            pool_id,
-            client_id,
-            "alice",
-            "Passw0rd!x",
-            result["AccessToken"],
-            result["RefreshToken"],
-            "USER_SRP_AUTH",
-            "USER_PASSWORD_AUTH",
-            "REFRESH_TOKEN_AUTH",
-            "CUSTOM_AUTH",
-            "PASSWORD_VERIFIER",
-            "SMS_MFA",
-            "123456",
-            "\u00e9\u4e2d\U0001f600",
-            "0",
-            "-1",
-        ]
-    )
-    nested = st.dictionaries(
-        st.sampled_from(
-            [
-                "USERNAME",
-                "PASSWORD",
-                "SRP_A",
-                "REFRESH_TOKEN",
-                "SECRET_HASH",
-                "DEVICE_KEY",
-                "Name",
-                "Value",
-                "Enabled",
-                "PreferredMfa",
-                "Salt",
-                "PasswordVerifier",
-                "PASSWORD_CLAIM_SIGNATURE",
-                "PASSWORD_CLAIM_SECRET_BLOCK",
-                "TIMESTAMP",
-                "SMS_MFA_CODE",
-                "ANSWER",
-                "NEW_PASSWORD",
-            ]
-        ),
-        real | json_values,
-        max_size=5,
-    )
-    return real | json_values | nested | st.lists(nested | real, max_size=3)
+    b64 = base64.b64encode(b"\x01" * 16).decode()
+    return {
+        "UserPoolId": pool_id,
+        "ClientId": client_id,
+        "Username": "alice",
+        "Password": "Passw0rd!x",
+        "AccessToken": result["AccessToken"],
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {
+            "USERNAME": "alice",
+            "PASSWORD": "Passw0rd!x",
+            "SRP_A": format(pow(2, 12345, 2**3072 - 1), "x"),
+            "REFRESH_TOKEN": result["RefreshToken"],
+            "DEVICE_KEY": "us-east-1_dev",
+        },
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeResponses": {
+            "USERNAME": "alice",
+            "PASSWORD_CLAIM_SECRET_BLOCK": b64,
+            "PASSWORD_CLAIM_SIGNATURE": b64,
+            "TIMESTAMP": "Tue Jan 1 06:06:09 UTC 2019",
+            "SMS_MFA_CODE": "123456",
+            "NEW_PASSWORD": "Passw0rd!y",
+            "ANSWER": "SMS_MFA",
+        },
+        "Session": "c2Vzc2lvbg",
+        "ConfirmationCode": "123456",
+        "UserAttributes": [{"Name": "email", "Value": "a@example.com"}],
+        "UserAttributeNames": ["name"],
+        "AttributeName": "email",
+        "Code": "123456",
+        "DeviceKey": "us-east-1_dev",
+        "DeviceSecretVerifierConfig": {"Salt": b64, "PasswordVerifier": b64},
+        "DeviceName": "d",
+        "DeviceRememberedStatus": "remembered",
+        "Limit": 10,
+        "PaginationToken": "1",
+        "Token": result["RefreshToken"],
+        "PreviousPassword": "Passw0rd!x",
+        "ProposedPassword": "Passw0rd!y",
+        "UserCode": "123456",
+        "FriendlyDeviceName": "f",
+        "SMSMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": False},
+        "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}],
+        "PoolName": "p",
+        "ClientName": "c",
+        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"],
+        "Policies": {"PasswordPolicy": {"MinimumLength": 8}},
+        "TokenValidityUnits": {"AccessToken": "hours"},
+        "AccessTokenValidity": 1,
+        "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True},
+        "MfaConfiguration": "OPTIONAL",
+        "Filter": 'username = "alice"',
+        "MessageAction": "SUPPRESS",
+        "TemporaryPassword": "Passw0rd!t",
+        "Permanent": True,
+        "ClientMetadata": {"k": "v"},
+        "ValidationData": [{"Name": "k", "Value": "v"}],
+        "UserContextData": {"EncodedData": "x"},
+        "SecretHash": "x",
+        "ClientSecret": "x",
+        "IdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
+        "IdentityId": "us-east-1:00000000-0000-0000-0000-000000000000",
+        "Logins": {"x": "y"},
+    }
 
 
-def test_emulator_random_json_gives_4xx_never_500(fuzz_emulator: Any) -> None:
+def mutate(data: st.DataObject, value: Any, depth: int = 0) -> Any:
+    """Keep, corrupt, or (inside containers) recurse into ``value``."""
+    choice = data.draw(st.sampled_from(["keep", "keep", "corrupt", "inner"]))
+    if choice == "corrupt":
+        return data.draw(corrupt_values)
+    if choice == "inner" and depth < 2:
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if data.draw(st.integers(0, 9)) > 0:
+                    out[k] = mutate(data, v, depth + 1)
+            return out
+        if isinstance(value, list):
+            return [mutate(data, v, depth + 1) for v in value]
+    return value
+
+
+def fuzz_params(data: st.DataObject, base: dict[str, Any]) -> dict[str, Any]:
+    params = {}
+    for k, v in base.items():
+        if data.draw(st.integers(0, 4)) > 0:  # drop one member in five
+            params[k] = mutate(data, v)
+    if "Username" in params and data.draw(st.booleans()):
+        params["Username"] = "pending"  # the unconfirmed user
+    return params
+
+
+def _targets() -> list[str]:
     from cognito_emulator import registry
-    from cognito_emulator.errors import ServiceError
-    from cognito_emulator.registry import RequestContext
 
-    emu = fuzz_emulator[0]
     registry.load_all()
-    targets = registry.targets()
-    assert len(targets) >= 30
-    values = emulator_values(fuzz_emulator)
+    return registry.targets()
+
+
+_contexts: dict[int, Contexts] = {}
+
+
+@pytest.mark.parametrize("target", _targets(), ids=lambda t: t.rsplit(".", 1)[-1])
+def test_emulator_random_json_gives_4xx_never_500(
+    fuzz_emulator: Any, target: str, request: pytest.FixtureRequest
+) -> None:
+    from cognito_emulator.errors import ServiceError
+    from cognito_emulator.registry import RequestContext, lookup
+
+    emu = fuzz_emulator
+    if id(emu) not in _contexts:
+        _contexts.clear()
+        _contexts[id(emu)] = Contexts(emu)
+    contexts = _contexts[id(emu)]
+    long_run = "long" in (request.config.getoption("-m") or "")
     crashes: dict[str, str] = {}
 
-    @settings(max_examples=1500, deadline=None, database=None)
-    @given(
-        target=st.sampled_from(targets),
-        params=st.dictionaries(st.sampled_from(PARAM_NAMES), values, max_size=6),
-    )
-    def run(target: str, params: dict[str, Any]) -> None:
-        handler = registry.lookup(target)
+    @settings(max_examples=400 if long_run else 40, deadline=None, database=None)
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        params = fuzz_params(data, plausible(contexts.for_target(target)))
+        handler = lookup(target)
         assert handler is not None
         ctx = RequestContext(emulator=emu.emulator, issuer_base=emu.endpoint.rstrip("/"))
         try:
@@ -514,7 +624,7 @@ def test_emulator_random_json_gives_4xx_never_500(fuzz_emulator: Any) -> None:
         except ServiceError as err:
             assert 400 <= err.status < 500, (target, params, err.name, err.message)
         except Exception as err:  # what the app would answer with a 500
-            crashes.setdefault(target, f"{type(err).__name__}: {err} <- {params!r}")
+            crashes.setdefault(type(err).__name__, f"{err} <- {params!r}")
 
     run()
     assert crashes == {}
@@ -570,3 +680,76 @@ async def asgi_post(app: Any, body: bytes, target: str) -> tuple[int, dict[str, 
     status = sent[0]["status"]
     payload = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     return status, payload
+
+
+ODD: list[Any] = ["\u00e9\u4e2d\U0001f600", "", "\x00", None, 7, [], {"x": "y"}]
+Corruption = tuple[str, str | None, Any]
+
+
+def _corruptions(base: dict[str, Any]) -> list[Corruption]:
+    """One member (or one nested member) replaced by each odd value, one at a time: a
+    systematic sweep where hypothesis would need luck to hit the right member."""
+    out: list[Corruption] = []
+    for k, v in base.items():
+        out += [(k, None, value) for value in ODD]
+        inner = v if isinstance(v, dict) else v[0] if isinstance(v, list) and v else None
+        if isinstance(inner, dict):
+            out += [(k, ik, value) for ik in inner for value in ODD]
+    return out
+
+
+def _apply(base: dict[str, Any], corruption: Corruption) -> dict[str, Any]:
+    key, inner, value = corruption
+    if inner is None:
+        return {**base, key: value}
+    current = base[key]
+    if isinstance(current, list):
+        return {**base, key: [{**current[0], inner: value}]}
+    return {**base, key: {**current, inner: value}}
+
+
+# Creating pools makes an RSA key each (~0.3 s): the hypothesis test above covers those.
+SWEEP_SKIP = {"CreateUserPool", "CreateUserPoolClient", "DeleteUserPool"}
+PENDING_OPS = {"ConfirmSignUp", "ResendConfirmationCode", "AdminConfirmSignUp"}
+
+
+# Those rebuild the user after each call (a sign-in each): in the long run only.
+SWEEP_LONG = DESTRUCTIVE - {"ConfirmSignUp", "ConfirmForgotPassword", "AdminConfirmSignUp"}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param(t, marks=[pytest.mark.long] if t.rsplit(".", 1)[-1] in SWEEP_LONG else [])
+        for t in _targets()
+        if t.rsplit(".", 1)[-1] not in SWEEP_SKIP
+    ],
+    ids=lambda t: t.rsplit(".", 1)[-1],
+)
+def test_emulator_one_odd_member_gives_4xx(fuzz_emulator: Any, target: str) -> None:
+    from cognito_emulator.errors import ServiceError
+    from cognito_emulator.registry import RequestContext, lookup
+
+    emu = fuzz_emulator
+    if id(emu) not in _contexts:
+        _contexts.clear()
+        _contexts[id(emu)] = Contexts(emu)
+    contexts = _contexts[id(emu)]
+    handler = lookup(target)
+    assert handler is not None
+    name = target.rsplit(".", 1)[-1]
+    username = "pending" if name in PENDING_OPS else "alice"
+    crashes: dict[str, str] = {}
+    for corruption in _corruptions(plausible(contexts.for_target(target))):
+        # A destructive operation gets a repaired context before every call.
+        base = {**plausible(contexts.for_target(target)), "Username": username}
+        params = _apply(base, corruption)
+        ctx = RequestContext(emulator=emu.emulator, issuer_base=emu.endpoint.rstrip("/"))
+        try:
+            handler(ctx, json.loads(json.dumps(params)))
+        except ServiceError as err:
+            assert 400 <= err.status < 500, (corruption, err.name, err.message)
+        except Exception as err:
+            member = corruption[0] + (f".{corruption[1]}" if corruption[1] else "")
+            crashes.setdefault(member, f"{type(err).__name__}: {err}")
+    assert crashes == {}
