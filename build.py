@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -49,6 +50,8 @@ DIST = WEB / "dist"
 VENDOR = WEB / "vendor"
 SDK_SRC = ROOT / "src" / "amazon_cognito_identity"
 CHROMIUM = Path("/usr/bin/chromium")
+EMULATOR_DATA = ROOT / ".emulator-data" / "state.sqlite"
+DEMO_CONFIG = WEB / "config.json"  # pages read /config.json (docs/DESIGN.md "Demo config")
 SDK_PACKAGE = "amazon_cognito_identity"
 
 # The Pyodide core; npm's pyodide package ships no package wheels, and the SDK needs none.
@@ -305,7 +308,9 @@ def create_venv() -> bool:
 def ensure_pip() -> None:
     """pip install -e .[dev], skipped when pyproject.toml is unchanged since the last install."""
     stamp = f"{sha256_file(ROOT / 'pyproject.toml')} {sys.version}"
-    with Step("setup", "pip install -e .[dev]") as step:
+    fresh = read_text(SETUP_STAMP) is None
+    name = "pip install -e .[dev]" + (" (first run: 1-3 min)" if fresh else "")
+    with Step("setup", name) as step:
         if read_text(SETUP_STAMP) == stamp:
             step.result = "up to date"
             return
@@ -580,8 +585,10 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 0.0) -> None:
         proc.wait()
 
 
-def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
-    """Starts the emulator with the demo pool (writes web/config.json), when it exists."""
+def start_emulator(
+    port: int, data: Path = EMULATOR_DATA, demo_config: Path = DEMO_CONFIG
+) -> subprocess.Popen[bytes] | None:
+    """Starts the emulator with the demo pool (writes ``demo_config``), when it exists."""
     if not (ROOT / "src" / "cognito_emulator" / "__main__.py").exists():
         info("serve", "emulator: not built yet (src/cognito_emulator/__main__.py missing)")
         return None
@@ -592,12 +599,12 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
                 "stop whatever listens there (an earlier `build.py serve`?) or pass "
                 "--emulator-port",
             )
-        (ROOT / ".emulator-data").mkdir(exist_ok=True)
+        data.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable, "-m", "cognito_emulator",
             "--host", "127.0.0.1", "--port", str(port),
-            "--data", ".emulator-data/state.sqlite",
-            "--demo-config", "web/config.json",
+            "--data", str(data),
+            "--demo-config", str(demo_config),
         ]  # fmt: skip
         proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, env=pytest_env())
         try:
@@ -605,14 +612,23 @@ def start_emulator(port: int) -> subprocess.Popen[bytes] | None:
         except BaseException:
             stop_process(proc)
             raise
-        step.result = f"ok (pid {proc.pid}; demo pool in web/config.json)"
+        shown = demo_config.relative_to(ROOT) if demo_config.is_relative_to(ROOT) else demo_config
+        step.result = f"ok (pid {proc.pid}; demo pool in {shown})"
     return proc
 
 
-def serve(host: str, port: int, emulator_port: int, with_emulator: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    emulator_port: int,
+    with_emulator: bool,
+    *,
+    data: Path = EMULATOR_DATA,
+    demo_config: Path = DEMO_CONFIG,
+) -> None:
     """Emulator + static server until Ctrl-C; stops everything it started."""
     static_server = load_module("_build_static_server", ROOT / "tools" / "static_server.py")
-    emulator = start_emulator(emulator_port) if with_emulator else None
+    emulator = start_emulator(emulator_port, data, demo_config) if with_emulator else None
     server: Any = None
     stopping = threading.Event()
     try:
@@ -677,8 +693,12 @@ def collecting(failures: list[BuildError]) -> Iterator[None]:
         report(exc)
 
 
-def run_pytest(args: Sequence[str]) -> str:
-    """Runs pytest, echoing its output; returns its final summary line."""
+# "===== 1 failed, 9 passed in 3.2s =====" (or bare with -q; "no tests ran in 0.01s").
+PYTEST_SUMMARY = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+(?:, \d+ \w+)*) in [\d.]+s.*?)\s*=*$")
+
+
+def run_pytest(args: Sequence[str], summary: list[str]) -> None:
+    """Runs pytest, echoing its output; appends its final summary line to ``summary``."""
     cmd = [sys.executable, "-m", "pytest", *args]
     last = ""
     proc = subprocess.Popen(
@@ -695,8 +715,10 @@ def run_pytest(args: Sequence[str]) -> str:
     for line in proc.stdout:
         sys.stdout.write(line)
         sys.stdout.flush()
-        if line.strip():
-            last = line.strip().strip("= ")
+        match = PYTEST_SUMMARY.match(line.strip())
+        if match:
+            last = match.group(1)
+    summary.append(last or "no summary line")
     code = proc.wait()
     if code == 5:
         raise BuildError(
@@ -707,7 +729,6 @@ def run_pytest(args: Sequence[str]) -> str:
             f"pytest exited with {code} ({last})",
             "fix the failures listed above; rerun one with `python build.py test -k NAME`",
         )
-    return last
 
 
 def test(long: bool, pytest_args: Sequence[str]) -> int:
@@ -730,9 +751,10 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
     args = list(pytest_args)
     if not long and not any(a == "-m" or a.startswith("-m=") for a in args):
         args = ["-m", "not long", *args]
-    summary = "not run"
+    summaries: list[str] = []
     with collecting(failures), Step("test", f"pytest {' '.join(args)}", stream=True):
-        summary = run_pytest(args)
+        run_pytest(args, summaries)
+    summary = summaries[-1] if summaries else "not run"
     elapsed = time.monotonic() - t0
     if failures:
         names = ", ".join(f.step.split(": ", 1)[-1] for f in failures)

@@ -4,10 +4,10 @@ Fixtures for every suite:
 - ``static_server`` (session): ``tools/static_server.StaticServer`` serving ``web/`` on a free
   127.0.0.1 port; ``base_url`` points at it, so ``page.goto("/hello.html")`` works.
 - ``browser_type_launch_args``: pytest-playwright drives ``/usr/bin/chromium`` headless.
-- ``page_guard``: attached to every context made through pytest-playwright's ``new_context``
-  (so ``context`` and ``page`` too). Every request is routed; anything not to 127.0.0.1 or
-  localhost is aborted and fails the test, and so does any console error or uncaught page error.
-  Tests expecting an error call ``page_guard.allow_console(regex)`` first.
+- ``page_guard`` (autouse): attached to every browser context made during the test (see the
+  fixture). Every request is routed; anything not to 127.0.0.1 or localhost is aborted and
+  fails the test, and so does any console error or uncaught page error. Tests expecting an
+  error call ``page_guard.allow_console(regex)`` first (or mark ``allow_console_errors``).
 - ``emulator`` (session): ``cognito_emulator.testing.EmulatorServer`` (skips until it exists).
 
 Tests under ``tests/browser/`` get ``@pytest.mark.browser`` automatically.
@@ -30,6 +30,9 @@ WEB = ROOT / "web"
 TESTS = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
+PLAYWRIGHT_FIXTURES = frozenset(
+    {"playwright", "browser", "browser_type", "new_context", "context", "page", "launch_browser"}
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -66,14 +69,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks tests by directory: tests/browser/ -> browser."""
+    """Marks tests by directory (tests/browser/ -> browser) and runs Playwright tests last.
+
+    Playwright's sync API leaves its event loop marked as running in the main thread for as
+    long as the session-scoped ``playwright`` fixture lives, and every later asyncio test then
+    fails with "Runner.run() cannot be called from a running event loop". So every test that
+    uses Playwright runs after all the others (stable order otherwise).
+    """
     for item in items:
         try:
             parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
         except ValueError:
-            continue
+            parts = ()
         if parts and parts[0] == "browser":
             item.add_marker(pytest.mark.browser)
+    items.sort(key=uses_playwright)
+
+
+def uses_playwright(item: pytest.Item) -> bool:
+    """True when the test needs Playwright's session (page, context, browser, ...)."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & PLAYWRIGHT_FIXTURES) or item.get_closest_marker("browser") is not None
 
 
 # ----------------------------------------------------------------------------- static server
@@ -126,6 +142,7 @@ class PageGuard:
         self.page_errors: list[str] = []
         self.allowed_console: list[re.Pattern[str]] = []
         self._reported = 0
+        self._contexts: list[Any] = []
 
     def allow_console(self, pattern: str) -> None:
         """Console errors matching ``pattern`` (re.search) no longer fail the test."""
@@ -141,6 +158,9 @@ class PageGuard:
 
     def attach(self, context: Any) -> None:
         """Routes every request of ``context`` through the guard and listens for errors."""
+        if any(c is context for c in self._contexts):
+            return
+        self._contexts.append(context)
 
         def route(route: Any) -> None:
             url = route.request.url
@@ -195,29 +215,59 @@ class PageGuard:
         self._reported = 0
 
 
-@pytest.fixture
+_current_guard: PageGuard | None = None
+
+
+@pytest.fixture(autouse=True)
 def page_guard(request: pytest.FixtureRequest) -> Iterator[PageGuard]:
-    """The guard for this test's browser contexts; see the module docstring."""
+    """The guard for this test's browser contexts; see the module docstring.
+
+    Autouse, so it is current before any context exists: every context made during the test
+    (pytest-playwright's ``context``/``page``/``new_context``, ``browser.new_context()``,
+    ``browser.new_page()``, ``browser_type.launch_persistent_context()``) is guarded.
+    """
+    global _current_guard
     guard = PageGuard()
     for marker in request.node.iter_markers("allow_console_errors"):
         for pattern in marker.args:
             guard.allow_console(pattern)
-    yield guard
+    _current_guard = guard
+    try:
+        yield guard
+    finally:
+        _current_guard = None
     late = guard.new_problems()
     if late:
         pytest.fail("page guard (after the test):\n  " + "\n  ".join(late), pytrace=False)
 
 
-@pytest.fixture
-def new_context(new_context: Callable[..., Any], page_guard: PageGuard) -> Callable[..., Any]:
-    """pytest-playwright's context factory, with the page guard attached to every context."""
+def _guarded(make: Callable[..., Any], context_of: Callable[[Any], Any]) -> Callable[..., Any]:
+    """Wraps a Playwright factory so what it returns is attached to the current test's guard."""
 
-    def make(**kwargs: Any) -> Any:
-        context = new_context(**kwargs)
-        page_guard.attach(context)
-        return context
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        made = make(*args, **kwargs)
+        if _current_guard is not None:
+            _current_guard.attach(context_of(made))
+        return made
 
-    return make
+    return wrapper
+
+
+@pytest.fixture(scope="session")
+def browser(browser: Any) -> Any:
+    """pytest-playwright's browser; every context or page it makes is guarded."""
+    browser.new_context = _guarded(browser.new_context, lambda context: context)
+    browser.new_page = _guarded(browser.new_page, lambda page: page.context)
+    return browser
+
+
+@pytest.fixture(scope="session")
+def browser_type(browser_type: Any) -> Any:
+    """pytest-playwright's browser type; persistent contexts (fresh profiles) are guarded."""
+    browser_type.launch_persistent_context = _guarded(
+        browser_type.launch_persistent_context, lambda context: context
+    )
+    return browser_type
 
 
 @pytest.hookimpl(wrapper=True)

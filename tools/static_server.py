@@ -8,6 +8,7 @@ never resolves unless the ``.wasm`` file is served as ``application/wasm``, and 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping
 from functools import partial
@@ -61,6 +62,17 @@ class StaticHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class QuietThreadingHTTPServer(ThreadingHTTPServer):
+    """Drops the traceback of a client that hung up mid-response (a page navigating away)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class StaticServer:
     """A threaded static server on ``host:port`` serving ``root``.
 
@@ -85,8 +97,7 @@ class StaticServer:
             {"extra_headers": dict(extra_headers or {}), "quiet": quiet},
         )
         handler = partial(handler_class, directory=str(self.root))
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietThreadingHTTPServer((host, port), handler)
         self.host = host
         self.port: int = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None

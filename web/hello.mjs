@@ -31,7 +31,9 @@ export async function showSdkVersion() {
   const out = document.getElementById("sdk-version");
   const started = performance.now();
   try {
-    const { version } = await loadSdk();
+    const runtime = await loadSdk();
+    const { version } = runtime;
+    window.sdkRuntime = runtime; // for tests and the console: sdkRuntime.pyodide.runPython(...)
     out.textContent = `amazon_cognito_identity ${version}`;
     document.getElementById("boot-time").textContent =
       `Pyodide + SDK ready in ${((performance.now() - started) / 1000).toFixed(1)} s`;

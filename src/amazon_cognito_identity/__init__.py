@@ -36,6 +36,7 @@ from .transport import (
 )
 from .user import CognitoUser
 from .user_pool import CognitoUserPool, SignUpResult
+from .verify import JwksCache, verify_token
 
 __all__ = [
     "__version__",
@@ -53,6 +54,8 @@ __all__ = [
     "CognitoAccessToken",
     "CognitoRefreshToken",
     "decode_jwt",
+    "verify_token",
+    "JwksCache",
     # storage
     "Storage",
     "MemoryStorage",

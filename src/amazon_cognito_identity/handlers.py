@@ -82,8 +82,26 @@ def get_handler(callback: Any, name: str) -> Callable[..., Any] | None:
     return None
 
 
+def _accepts(fn: Callable[..., Any], count: int) -> bool:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return True
+    try:
+        sig.bind(*range(count))
+    except TypeError:
+        return False
+    return True
+
+
 async def invoke(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call ``fn`` (sync or async) and return its result."""
+    """Call ``fn`` (sync or async) and return its result.
+
+    Trailing arguments ``fn`` cannot take are dropped, as JavaScript ignores extra
+    arguments (``on_success(session)`` may be called as ``on_success(session, True)``).
+    """
+    while len(args) > 1 and not _accepts(fn, len(args)):
+        args = args[:-1]
     result = fn(*args)
     if inspect.isawaitable(result):
         result = await result

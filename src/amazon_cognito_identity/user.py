@@ -54,6 +54,10 @@ AUTH_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH")
 _MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_OTP")
 SUCCESS = "SUCCESS"
 
+# In-flight refreshes by (event loop, client id, refresh token): concurrent get_session /
+# refresh_session calls - from any CognitoUser or pool object - share one request.
+_REFRESHES: dict[tuple[int, str, str], asyncio.Task[CognitoUserSession]] = {}
+
 
 class CognitoUser:
     """One user of a pool.
@@ -434,6 +438,9 @@ class CognitoUser:
 
         async def go() -> CognitoUserSession | Challenge:
             params = {**details.get_auth_parameters(), "USERNAME": self.username}
+            self._load_device_keys()
+            if self.device_key:
+                params["DEVICE_KEY"] = self.device_key
             metadata = details.sign_in_metadata()
             data = await self._initiate("CUSTOM_AUTH", params, metadata)
             return await dispatch(self, data, SignInContext(client_metadata=metadata))
@@ -654,8 +661,8 @@ class CognitoUser:
     async def _refresh(
         self, token: str, client_metadata: Mapping[str, str] | None
     ) -> CognitoUserSession:
-        key = (id(asyncio.get_running_loop()), token)
-        flights = self.pool._refreshes
+        key = (id(asyncio.get_running_loop()), self.pool.get_client_id(), token)
+        flights = _REFRESHES
         task = flights.get(key)
         if task is None:
             task = asyncio.ensure_future(self._refresh_request(token, client_metadata))
@@ -683,16 +690,23 @@ class CognitoUser:
         try:
             data = await self._initiate("REFRESH_TOKEN_AUTH", params, client_metadata)
         except NotAuthorizedException:
-            self._clear_cached_user()
             self.sign_in_user_session = None
+            if self._stored_refresh_token() in (token, None):
+                self._clear_cached_user()
             raise
         result = data.get("AuthenticationResult")
         if not isinstance(result, dict):
             raise InvalidResponseError("REFRESH_TOKEN_AUTH answered no AuthenticationResult")
         result = {"RefreshToken": token, **{k: v for k, v in result.items() if v}}
         session = self._session_from_result(result)
-        self._cache_tokens(session)
+        # A sign-in that happened while this refresh was in flight stored a newer session:
+        # keep it rather than overwrite it with this one.
+        if self._stored_refresh_token() in (token, None):
+            self._cache_tokens(session)
         return session
+
+    def _stored_refresh_token(self) -> str | None:
+        return self.storage.get_item(self._key("refreshToken"))
 
     # ---- attributes -------------------------------------------------------------------
 
@@ -708,8 +722,10 @@ class CognitoUser:
     def get_user_data(
         self, callback: Any = None, bypass_cache: bool = False
     ) -> Awaitable[dict[str, Any]]:
-        """GetUser's whole answer, cached under ``.userData``; ``bypass_cache=True``
-        fetches it again and refreshes the session (new attributes in the ID token)."""
+        """GetUser's whole answer, cached under ``.userData``.
+
+        ``bypass_cache=True`` fetches it again and, when data was cached (as the JS SDK),
+        refreshes the session too, so the ID token carries changed attributes."""
 
         async def go() -> dict[str, Any]:
             if not self._has_valid_session():
@@ -725,7 +741,7 @@ class CognitoUser:
                 self.storage.remove_item(self._key("userData"))
             data = await self._authed("GetUser", {})
             self.storage.set_item(self._key("userData"), json.dumps(data))
-            if bypass_cache:
+            if bypass_cache and cached:
                 await self._refresh_if_possible()
             return data
 
@@ -904,18 +920,9 @@ class CognitoUser:
             if error is not None:
                 raise error
 
-        if callback is None:
-            return go()
-
-        async def go_cb() -> None:
-            try:
-                await go()
-            except CognitoError as err:
-                await invoke(callback, err)
-                return
-            await invoke(callback, None)
-
-        return run_with_callback(go_cb(), {"on_success": lambda _r: None})
+        # JS: signOut(callback) calls callback(err) or callback(); invoke() drops the
+        # result argument a one-argument callback cannot take.
+        return run_with_callback(go(), callback)
 
     async def _revoke_tokens(self) -> None:
         session = self.sign_in_user_session

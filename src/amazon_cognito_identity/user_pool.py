@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -22,7 +21,6 @@ from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
 
 if TYPE_CHECKING:
     from .storage import Storage
-    from .tokens import CognitoUserSession
     from .user import CognitoUser
 
 __all__ = ["CognitoUserPool", "SignUpResult"]
@@ -110,9 +108,6 @@ class CognitoUserPool:
         self.advanced_security_data_collection_flag = advanced_security_data_collection_flag
         self.advanced_security_data = advanced_security_data
         self.device_name = device_name or _default_device_name()
-        # In-flight refreshes, keyed by (event loop, refresh token): concurrent
-        # get_session/refresh_session calls, from any CognitoUser of this pool, share one.
-        self._refreshes: dict[tuple[int, str], asyncio.Task[CognitoUserSession]] = {}
 
     def get_user_pool_id(self) -> str:
         """The pool id."""

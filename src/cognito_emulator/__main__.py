@@ -1,14 +1,22 @@
 """``python -m cognito_emulator --host 127.0.0.1 --port 9229 [--data F] [--seed F]
-[--demo-config web/config.json] [--workers N]``."""
+[--demo-config web/config.json] [--workers N]``.
+
+``--workers N`` (N > 1) serves from N processes sharing the sqlite file (``--data`` required),
+so that sign-ins use every core; ``--modexp-procs`` instead offloads only the SRP modexp to a
+process pool (useful when gmpy2 is missing).
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
 import sys
 
 import uvicorn
 
-from .app import EmulatorApp
+from .app import SPEC_ENV, EmulatorApp
 from .registry import RequestContext
 from .seed import apply_seed, ensure_demo, load_seed
 from .state import Emulator, EmulatorConfig
@@ -34,8 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
+        default=1,
+        help="server processes sharing the --data file (2 uses both cores)",
+    )
+    parser.add_argument(
+        "--modexp-procs",
+        type=int,
         default=0,
-        help="processes for SRP modexp (0 = inline; 2 uses both cores)",
+        help="processes for the SRP modexp only (0 = inline)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not print outbox messages")
     args = parser.parse_args(argv)
@@ -45,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         issuer_base=args.issuer,
         allowed_origins=args.allow_origin,
         print_outbox=not args.quiet,
-        compute_workers=args.workers,
+        compute_workers=args.modexp_procs,
     )
+    if args.workers > 1 and not args.data:
+        parser.error("--workers > 1 needs --data (the processes share the sqlite file)")
     emulator = Emulator(config, args.data)
     app = EmulatorApp(emulator)
     endpoint = f"http://{args.host}:{args.port}/"
@@ -62,6 +78,21 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     print(f"Cognito emulator listening on {endpoint}", flush=True)
+    if args.workers > 1:
+        emulator.close()
+        spec = {"data": os.path.abspath(args.data), "config": dataclasses.asdict(config)}
+        os.environ[SPEC_ENV] = json.dumps(spec)
+        uvicorn.run(
+            "cognito_emulator.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            backlog=2048,
+        )
+        return 0
     try:
         uvicorn.run(
             app, host=args.host, port=args.port, log_level="warning", access_log=False, backlog=2048

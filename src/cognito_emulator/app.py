@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
@@ -174,7 +176,18 @@ class EmulatorApp:
             await self._run_plain(self.emulator.store.reset)
             return 200, {}, []
         if path == "/_emulator/health" and method == "GET":
-            return 200, {"ok": True, "operations": len(registry.targets())}, []
+            # Process CPU time lets a load test measure server cost per request even on a
+            # machine busy with other work (wall-clock rates then mislead).
+            return (
+                200,
+                {
+                    "ok": True,
+                    "operations": len(registry.targets()),
+                    "pid": os.getpid(),
+                    "cpu_seconds": time.process_time(),
+                },
+                [],
+            )
         if match or path in ("/_emulator/outbox", "/_emulator/reset", "/_emulator/health"):
             return 405, {"__type": "MethodNotAllowed", "message": f"{method} not allowed"}, []
         return 404, {"__type": "NotFound", "message": f"No route for {method} {path}"}, []
@@ -264,3 +277,18 @@ class EmulatorApp:
 def create_app(emulator: Emulator | None = None) -> EmulatorApp:
     """An app over a new in-memory emulator (or the one given)."""
     return EmulatorApp(emulator or Emulator())
+
+
+SPEC_ENV = "COGNITO_EMULATOR_SPEC"
+
+
+def app_from_env() -> EmulatorApp:
+    """App factory for multi-process serving: each uvicorn worker process builds its own
+    Emulator over the shared sqlite file named in ``$COGNITO_EMULATOR_SPEC`` (JSON
+    ``{"data": path, "config": {EmulatorConfig fields}}``)."""
+    import os
+
+    from .state import EmulatorConfig
+
+    spec = json.loads(os.environ[SPEC_ENV])
+    return EmulatorApp(Emulator(EmulatorConfig(**spec["config"]), spec["data"]))

@@ -268,8 +268,6 @@ def _respond_password_verifier(
     _user_after_auth_checks(emu, user)
     if device_key:
         state["device_key"] = device_key
-    elif responses.get("DEVICE_KEY") is None and "DEVICE_KEY" in responses:
-        state["device_key"] = None
     if state.get("custom") is not None:
         return _custom_next(ctx, pool, client, user, state)
     return _after_primary(ctx, pool, client, user, state)
@@ -662,12 +660,10 @@ def respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
     if user is None:
         raise ServiceError("UserNotFoundException", "User does not exist.")
     given = responses.get("USERNAME")
-    if (
-        given is not None
-        and find_user(emu, pool, given) is not user
-        and ((find_user(emu, pool, given) or {}).get("username") != user["username"])
-    ):
-        raise not_authorized("Invalid session for the user.")
+    if given is not None:
+        named = find_user(emu, pool, given)
+        if named is None or named["username"] != user["username"]:
+            raise not_authorized("Invalid session for the user.")
     return handler(ctx, pool, client, user, state, session_id, responses)
 
 

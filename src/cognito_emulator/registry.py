@@ -9,8 +9,10 @@ A service module registers its operations at import time::
         ...  # raise cognito_emulator.errors.ServiceError for error answers
         return {"IdentityId": "..."}
 
-and makes sure the module is imported (add it to ``SERVICE_MODULES`` below, or call
-``cognito_emulator.registry.load_module("pkg.module")`` before the server starts). Handlers are
+and makes sure the module is imported: every module of this package whose name starts with
+``ops_`` (e.g. ``cognito_emulator/ops_identity.py``) is imported at start-up automatically, so a
+new service needs no edit elsewhere; any other module is listed in ``SERVICE_MODULES`` or added with
+``cognito_emulator.registry.load_module("pkg.module")`` before the server starts. Handlers are
 plain synchronous functions: the app runs them on a worker thread, so they may block on sqlite
 or on the modexp worker pool. ``ctx.emulator`` gives the state (``ctx.emulator.store`` is the
 sqlite store; ``ctx.emulator.store.get/put/delete/scan`` work on any ``kind`` of JSON item, so a
@@ -20,8 +22,10 @@ new service keeps its data in its own kinds without schema changes).
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,7 +34,9 @@ if TYPE_CHECKING:
 Params = dict[str, Any]
 Handler = Callable[["RequestContext", Params], Params]
 
-# Modules whose import registers operations (the app imports them all at start-up).
+
+# Modules whose import registers operations (the app imports them all at start-up), besides
+# the ops_* modules of this package, which are found automatically.
 SERVICE_MODULES: list[str] = [
     "cognito_emulator.ops_admin",
     "cognito_emulator.ops_account",
@@ -85,7 +91,17 @@ def load_module(name: str) -> None:
     importlib.import_module(name)
 
 
+def service_modules() -> list[str]:
+    """The ``cognito_emulator.ops_*`` modules (each registers its operations on import)."""
+    package = Path(__file__).resolve().parent
+    return sorted(
+        f"{__package__}.{info.name}"
+        for info in pkgutil.iter_modules([str(package)])
+        if info.name.startswith("ops_")
+    )
+
+
 def load_all() -> None:
-    """Import every module of ``SERVICE_MODULES``."""
-    for name in SERVICE_MODULES:
+    """Import ``SERVICE_MODULES`` and every ``ops_*`` module of the package (idempotent)."""
+    for name in dict.fromkeys([*SERVICE_MODULES, *service_modules()]):
         load_module(name)

@@ -9,8 +9,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+
+def _load_powmod() -> tuple[Callable[[int, int, int], int], str]:
+    # GMP's modexp is ~10x faster than CPython's for 3072-bit numbers; optional.
+    # COGNITO_EMULATOR_POWMOD=builtin forces CPython's pow (benchmark comparisons).
+    if os.environ.get("COGNITO_EMULATOR_POWMOD") == "builtin":
+        return pow, "builtin"
+    try:
+        import gmpy2  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - depends on the environment
+        return pow, "builtin"
+
+    def gmp_powmod(base: int, exp: int, mod: int) -> int:
+        return int(gmpy2.powmod(base, exp, mod))
+
+    return gmp_powmod, "gmpy2"
+
+
+powmod, POWMOD_BACKEND = _load_powmod()
 
 # RFC 3526 group 15 (3072-bit MODP).
 N = int(
@@ -73,7 +94,7 @@ def compute_x(salt: int, pool_name: str, user_id: str, password: str) -> int:
 
 def compute_verifier(x: int) -> int:
     """v = g^x mod N."""
-    return pow(G, x, N)
+    return powmod(G, x, N)
 
 
 def new_salt() -> int:
@@ -88,7 +109,7 @@ def new_private_b() -> int:
 
 def compute_large_b(verifier: int, small_b: int) -> int:
     """B = (k*v + g^b) mod N."""
-    return (K * verifier + pow(G, small_b, N)) % N
+    return (K * verifier + powmod(G, small_b, N)) % N
 
 
 def compute_u(large_a: int, large_b: int) -> int:
@@ -98,7 +119,7 @@ def compute_u(large_a: int, large_b: int) -> int:
 
 def compute_server_s(large_a: int, verifier: int, u: int, small_b: int) -> int:
     """S = (A * v^u)^b mod N. Module-level so it can run in a worker process."""
-    return pow(large_a * pow(verifier, u, N) % N, small_b, N)
+    return powmod(large_a * powmod(verifier, u, N) % N, small_b, N)
 
 
 def hkdf_key(u: int, s: int) -> bytes:

@@ -120,6 +120,23 @@ class EmulatorServer:
         item = create_client(self.ctx(), {"UserPoolId": pool_id, "ClientName": name, **params})
         return str(item["ClientId"])
 
+    def create_pool_and_client(
+        self, pool: dict[str, Any] | None = None, client: dict[str, Any] | None = None
+    ) -> tuple[str, str]:
+        """A pool and an app client in one call: ``(pool_id, client_id)``. The client allows
+        every flow unless ``client`` says otherwise."""
+        pool_id = self.create_pool(**(pool or {}))
+        params: dict[str, Any] = {
+            "ExplicitAuthFlows": [
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_CUSTOM_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ]
+        }
+        params.update(client or {})
+        return pool_id, self.create_client(pool_id, **params)
+
     def create_user(
         self,
         pool_id: str,

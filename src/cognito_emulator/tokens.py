@@ -180,3 +180,37 @@ def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
         raise not_authorized("Access Token has been revoked")
     claims["_pool_id"] = pool_id
     return claims
+
+
+def decode_id_token(ctx: RequestContext, token: str) -> dict[str, Any]:
+    """Verify a user-pool ID token (signature with the pool's key, token_use, expiry, revocation)
+    and return its claims, with ``_pool_id`` added. For services that accept Cognito ID tokens
+    (e.g. identity pools' ``Logins``). Raises NotAuthorizedException."""
+    emu = ctx.emulator
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise not_authorized("Invalid login token.") from None
+    iss = unverified.get("iss")
+    pool_id = iss.rsplit("/", 1)[-1] if isinstance(iss, str) else ""
+    if not pool_id or emu.store.get("pool", pool_id) is None:
+        raise not_authorized("Invalid login token. Issuer does not match.")
+    private, _kid = emu.keys.key(pool_id)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            private.public_key(),
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError:
+        raise not_authorized("Invalid login token.") from None
+    if claims.get("token_use") != "id":
+        raise not_authorized("Invalid login token. Not an ID token.")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= emu.now():
+        raise not_authorized("Invalid login token. Token expired.")
+    origin = emu.store.get("origin", str(claims.get("origin_jti")))
+    if origin is None or origin.get("revoked"):
+        raise not_authorized("Invalid login token. Token has been revoked.")
+    claims["_pool_id"] = pool_id
+    return claims

@@ -48,10 +48,8 @@ def test_python_runs_in_the_page(page: Page) -> None:
     page.goto("/hello.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=BOOT_TIMEOUT_MS)
     result = page.evaluate(
-        """async () => {
-            const { loadSdk } = await import("/hello.mjs");
-            const { pyodide } = await loadSdk();
-            return pyodide.runPython(`
+        """() => {
+            return window.sdkRuntime.pyodide.runPython(`
 import sys, amazon_cognito_identity as sdk
 from pathlib import Path
 pkg = Path(sdk.__file__).parent
@@ -84,4 +82,40 @@ def test_guard_reports_console_errors(page: Page, page_guard: Any) -> None:
     page.evaluate("console.error('deliberate error for the guard test')")
     page.wait_for_timeout(200)  # console events arrive asynchronously
     assert any("deliberate error" in e for e in page_guard.console_errors)
+    page_guard.clear()
+
+
+def test_version_mismatch_is_reported_not_hidden(page: Page, page_guard: Any) -> None:
+    """A stale manifest (wheel and manifest disagree) shows an error instead of a version."""
+    manifest = json.loads((ROOT / "web" / "dist" / "manifest.json").read_text())
+    page.route(
+        "**/dist/manifest.json",
+        lambda route: route.fulfill(json={**manifest, "version": "0.0.0-stale"}),
+    )
+    page_guard.allow_console("manifest says 0.0.0-stale")
+    page.goto("/hello.html")
+    expect(page.locator("body")).to_have_attribute("data-state", "error", timeout=BOOT_TIMEOUT_MS)
+    expect(page.locator("#sdk-version")).to_contain_text("manifest says 0.0.0-stale")
+
+
+def test_missing_bundle_says_what_to_run(page: Page, page_guard: Any) -> None:
+    page.route("**/dist/manifest.json", lambda route: route.fulfill(status=404, body="nope"))
+    page_guard.allow_console("404")
+    page.goto("/hello.html")
+    expect(page.locator("body")).to_have_attribute("data-state", "error", timeout=BOOT_TIMEOUT_MS)
+    expect(page.locator("#sdk-version")).to_contain_text("python build.py bundle")
+
+
+def test_guard_covers_pages_made_directly(
+    browser: Any, static_server: Any, page_guard: Any
+) -> None:
+    """Contexts made without pytest-playwright's fixtures (fresh profiles, cold starts) too."""
+    page = browser.new_page(base_url=static_server.url)
+    try:
+        page.goto("/hello.html")
+        page.evaluate("(url) => fetch(url).catch(() => null)", CDN_URL)
+        page.wait_for_timeout(200)
+    finally:
+        page.context.close()
+    assert page_guard.blocked == [CDN_URL]
     page_guard.clear()

@@ -33,3 +33,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"SRP differential vs amazon-cognito-identity-js: {sum(counts.values())} cases "
         f"{dict(sorted(counts.items()))}; reproduce with CORE_DIFF_SEED={DIFF_REPORT['seed']}"
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests after everything else.
+
+    pytest-playwright's sync API keeps an event loop running on the main thread from its
+    first use until the session ends; every pytest-asyncio test collected after it then
+    fails with "Runner.run() cannot be called from a running event loop". tests/browser
+    sorts first alphabetically, so move browser-marked items to the end (stable sort).
+    This belongs in tests/conftest.py; it lives here until the foundation work takes it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt as pyjwt
@@ -58,6 +60,56 @@ class KeyPair:
 
 #: Filled by the differential tests (seed, case counts); printed in the terminal summary.
 DIFF_REPORT: dict[str, Any] = {}
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = ROOT / "tests" / "node" / "srp_reference.js"
+
+
+class NodeReference:
+    """The long-lived Node process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            ["node", str(HARNESS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=ROOT,
+        )
+
+    def send(self, op: str, cases: list[Any]) -> None:
+        """Queue a request; Node works on it while Python computes its side."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, "cases": cases}) + "\n")
+        self.proc.stdin.flush()
+        counts = DIFF_REPORT.setdefault("counts", {})
+        counts[op] = counts.get(op, 0) + len(cases)
+
+    def receive(self) -> list[Any]:
+        """The answer to the oldest request sent."""
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise RuntimeError(f"reference process died: {err}")
+        reply = json.loads(line)
+        if not reply["ok"]:
+            raise RuntimeError(reply["error"])
+        results: list[Any] = reply["results"]
+        return results
+
+    def call(self, op: str, cases: list[Any]) -> list[Any]:
+        """Send and wait."""
+        self.send(op, cases)
+        return self.receive()
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
 
 _KEYS: dict[str, KeyPair] = {}
 

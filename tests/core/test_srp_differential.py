@@ -9,75 +9,21 @@ from __future__ import annotations
 
 import base64
 import calendar
-import json
 import os
 import random
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-from core_helpers import DIFF_REPORT
+from core_helpers import DIFF_REPORT, ROOT, NodeReference
 
 from amazon_cognito_identity import _random, srp
 from amazon_cognito_identity.errors import SRPError
 
 pytestmark = pytest.mark.node
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests" / "node" / "srp_reference.js"
 JS_SDK = ROOT / "node_modules" / "amazon-cognito-identity-js"
-
-#: Cases compared per kind and the seed; tests/core/conftest.py prints them in the summary.
-CASE_COUNTS: dict[str, int] = DIFF_REPORT.setdefault("counts", {})
-
-
-class NodeReference:
-    """The long-lived Node process."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            ["node", str(HARNESS)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            cwd=ROOT,
-        )
-
-    def send(self, op: str, cases: list[Any]) -> None:
-        """Queue a request; Node works on it while Python computes its side."""
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"op": op, "cases": cases}) + "\n")
-        self.proc.stdin.flush()
-        CASE_COUNTS[op] = CASE_COUNTS.get(op, 0) + len(cases)
-
-    def receive(self) -> list[Any]:
-        """The answer to the oldest request sent."""
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise RuntimeError(f"reference process died: {err}")
-        reply = json.loads(line)
-        if not reply["ok"]:
-            raise RuntimeError(reply["error"])
-        results: list[Any] = reply["results"]
-        return results
-
-    def call(self, op: str, cases: list[Any]) -> list[Any]:
-        """Send and wait."""
-        self.send(op, cases)
-        return self.receive()
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +209,7 @@ def check_key_cases(node: NodeReference, cases: list[list[str]]) -> None:
 
 def test_password_key_and_signature(node: NodeReference, rng: random.Random) -> None:
     # The JS SDK's jsbn modPow takes ~0.4 s a case; the long run does many more.
-    check_key_cases(node, key_cases(rng, 24))
+    check_key_cases(node, key_cases(rng, 20))
 
 
 @pytest.mark.long

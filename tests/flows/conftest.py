@@ -27,3 +27,11 @@ def pool(fake: FakeCognito, sleeps: NoSleep) -> CognitoUserPool:
         transport=MockTransport(fake),
         retry=RetryPolicy(sleep=sleeps, rand=lambda: 0.5),
     )
+
+
+@pytest.fixture(scope="module")
+def emu():  # type: ignore[no-untyped-def]
+    """One emulator per test module (pools are created per test)."""
+    testing = pytest.importorskip("cognito_emulator.testing")
+    with testing.EmulatorServer() as server:
+        yield server

@@ -24,9 +24,11 @@ from amazon_cognito_identity import (
     CognitoUserSession,
     HttpRequest,
     HttpResponse,
+    InvalidResponseError,
     MemoryStorage,
     NotAuthenticatedError,
     NotAuthorizedException,
+    RetryPolicy,
     UrllibTransport,
 )
 
@@ -229,3 +231,25 @@ async def test_mfa_setup_and_preference(idp: Any, moto_endpoint: str) -> None:
     )
     data = await user.get_user_data(bypass_cache=True)
     assert data.get("PreferredMfaSetting") == "SOFTWARE_TOKEN_MFA"
+
+
+async def test_unimplemented_operation_html_500_is_a_clear_error(
+    idp: Any, moto_endpoint: str
+) -> None:
+    """moto answers operations it lacks with an HTML 500 page: a real-world non-JSON body."""
+    pool, _ = make_pool(idp, moto_endpoint)
+    delays: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    pool.client.retry_policy = RetryPolicy(sleep=no_sleep, rand=lambda: 0.0)
+    await signed_up(pool, "html@example.com")
+    user = CognitoUser("html@example.com", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    await user.authenticate_user(AuthenticationDetails("html@example.com", PASSWORD))
+    with pytest.raises(InvalidResponseError) as info:
+        await user.list_devices(10)
+    assert info.value.status_code == 500
+    assert "HTTP 500" in info.value.message and "<" not in info.value.message
+    assert len(delays) == 5  # 5xx is retried with backoff, then reported

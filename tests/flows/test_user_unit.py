@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import warnings
 from typing import Any
 
 import pytest
@@ -576,3 +577,128 @@ def test_attribute_and_details_js_forms() -> None:
 def test_retry_policy_delays_follow_js_formula() -> None:
     p = RetryPolicy(rand=lambda: 0.0)
     assert [p.delay(n) for n in range(1, 7)] == [0.2, 0.4, 0.8, 1.6, 3.2, None]
+
+
+async def test_two_pool_objects_on_one_storage_share_the_refresh(
+    pool: CognitoUserPool, fake: FakeCognito
+) -> None:
+    _expired_session_storage(pool)
+    transport = pool.client.transport
+
+    async def slow(request: Any) -> Any:
+        await asyncio.sleep(0.05)
+        return fake(request)
+
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": auth_result("r2")}
+    other = CognitoUserPool(
+        user_pool_id=POOL_ID,
+        client_id=CLIENT_ID,
+        storage=pool.storage,
+        transport=MockTransport(slow),
+    )
+    pool.client.transport = MockTransport(slow)
+    del transport
+    a, b = pool.get_current_user(), other.get_current_user()
+    assert a is not None and b is not None
+    s1, s2 = await asyncio.gather(a.get_session(), b.get_session())
+    assert fake.ops() == ["InitiateAuth"]
+    assert s1 is s2
+
+
+async def test_refresh_does_not_overwrite_a_newer_sign_in(
+    pool: CognitoUserPool, fake: FakeCognito
+) -> None:
+    _expired_session_storage(pool)
+    newer = auth_result("r-newer")
+    user = CognitoUser("bob", pool)
+
+    def refresh_while_signing_in(body: dict[str, Any]) -> Any:
+        # Another tab signs in while the refresh is in flight.
+        pool.storage.set_item(f"{PREFIX}.bob.refreshToken", "r-newer")
+        pool.storage.set_item(f"{PREFIX}.bob.idToken", newer["IdToken"])
+        if body["AuthParameters"]["REFRESH_TOKEN"] == "refresh-old":
+            return error(400, "NotAuthorizedException", "Refresh Token has been revoked")
+        return {"AuthenticationResult": auth_result()}
+
+    fake.routes["InitiateAuth"] = refresh_while_signing_in
+    with pytest.raises(NotAuthorizedException):
+        await user.refresh_session("refresh-old")
+    # The failed refresh of the old token must not wipe the newer session.
+    assert pool.storage.get_item(f"{PREFIX}.bob.refreshToken") == "r-newer"
+    assert pool.storage.get_item(f"{PREFIX}.bob.idToken") == newer["IdToken"]
+
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": auth_result("r-from-old")}
+    pool.storage.set_item(f"{PREFIX}.bob.refreshToken", "r-newer")
+    session = await user.refresh_session("another-old-token")
+    assert session.get_refresh_token().get_token() == "r-from-old"
+    assert pool.storage.get_item(f"{PREFIX}.bob.refreshToken") == "r-newer"
+
+
+def test_client_secret_warns_in_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CognitoUserPool(user_pool_id=POOL_ID, client_id=CLIENT_ID, client_secret="s")
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    with pytest.warns(UserWarning, match="secret"):
+        CognitoUserPool(
+            user_pool_id=POOL_ID,
+            client_id=CLIENT_ID,
+            client_secret="s",
+            storage=MemoryStorage(),
+            transport=MockTransport([]),
+        )
+
+
+async def test_handler_missing_for_challenge_goes_to_on_failure(
+    pool: CognitoUserPool, fake: FakeCognito
+) -> None:
+    fake.routes["InitiateAuth"] = lambda b: {
+        "ChallengeName": "SMS_MFA",
+        "Session": "s",
+        "ChallengeParameters": {},
+    }
+    user = CognitoUser("bob", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    errors: list[Exception] = []
+    await user.authenticate_user(
+        AuthenticationDetails("bob", "pw"), {"on_success": print, "on_failure": errors.append}
+    )
+    assert len(errors) == 1 and isinstance(errors[0], InvalidParameterError)
+    assert "mfa_required" in str(errors[0])
+
+
+async def test_sign_out_js_style_callback(pool: CognitoUserPool, fake: FakeCognito) -> None:
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": auth_result(origin_jti="j")}
+    fake.routes["RevokeToken"] = lambda b: error(500, "InternalErrorException", "down")
+    user = CognitoUser("bob", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    got: list[Any] = []
+    await user.sign_out(lambda err: got.append(err))
+    assert len(got) == 1 and got[0].code == "InternalErrorException"
+    assert pool.get_current_user() is None  # signed out locally all the same
+    assert fake.ops().count("RevokeToken") == 6  # 5xx retried with backoff, as JS
+    fake.routes["RevokeToken"] = lambda b: {}
+    await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    await user.sign_out(lambda err=None: got.append(err))
+    assert got[1:] == [None]
+
+
+async def test_confirm_device_failure_still_signs_in_without_device(
+    pool: CognitoUserPool, fake: FakeCognito
+) -> None:
+    result = auth_result()
+    result["NewDeviceMetadata"] = {"DeviceKey": "us-east-1_d", "DeviceGroupKey": "g"}
+    fake.routes["InitiateAuth"] = lambda b: {"AuthenticationResult": result}
+    fake.routes["ConfirmDevice"] = lambda b: error(400, "InvalidParameterException", "bad")
+    user = CognitoUser("bob", pool)
+    user.set_authentication_flow_type("USER_PASSWORD_AUTH")
+    with pytest.warns(UserWarning, match="ConfirmDevice failed"):
+        session = await user.authenticate_user(AuthenticationDetails("bob", "pw"))
+    assert isinstance(session, CognitoUserSession)
+    assert user.device_error is not None and user.device_error.code == "InvalidParameterException"
+    assert pool.storage.get_item(f"{PREFIX}.bob.idToken") == result["IdToken"]
+    assert pool.storage.get_item(f"{PREFIX}.bob.deviceKey") is None
+    assert user.device_key is None

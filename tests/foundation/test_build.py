@@ -147,3 +147,64 @@ def test_failed_step_names_step_and_hint(capsys: pytest.CaptureFixture[str]) -> 
     assert "exited with 3" in err
     assert "boom" in err
     assert "what to do: do X" in err
+
+
+def test_no_tests_collected_is_a_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    summaries: list[str] = []
+    with pytest.raises(build.BuildError, match="collected no tests"):
+        build.run_pytest(
+            [
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "no_such_marker",
+                "tests/foundation/test_build.py",
+            ],
+            summaries,
+        )
+    assert summaries and "deselected" in summaries[0]
+
+
+def test_pytest_failure_is_reported_with_its_summary(tmp_path: Path) -> None:
+    failing = tmp_path / "test_fails.py"
+    failing.write_text("def test_one():\n    assert 1 == 2\n\ndef test_two():\n    pass\n")
+    summaries: list[str] = []
+    with pytest.raises(build.BuildError) as info:
+        build.run_pytest(
+            ["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(failing)], summaries
+        )
+    assert "1 failed, 1 passed" in info.value.message
+    assert summaries[0].startswith("1 failed, 1 passed")
+
+
+def test_bench_delegates_to_bench_run_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "run.py").write_text(
+        "import json, pathlib\n"
+        "def main(argv):\n"
+        "    pathlib.Path(__file__).with_name('got.json').write_text(json.dumps(argv))\n"
+        "    return 3\n"
+    )
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert build.bench(["--quick", "x"]) == 3
+    assert json.loads((tmp_path / "bench" / "got.json").read_text()) == ["--quick", "x"]
+
+
+def test_bench_without_run_py_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    with pytest.raises(build.BuildError, match=r"bench/run\.py"):
+        build.bench([])
+
+
+def test_fastboot_hook_is_called_with_root_and_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "fastboot.py").write_text(
+        "def build(repo_root, log):\n    log(f'root={repo_root.name}')\n"
+    )
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    build.fastboot()
+    assert f"[bundle]   root={tmp_path.name}" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import urllib.error
 import urllib.request
@@ -98,3 +99,18 @@ def test_stop_releases_port(site: Path) -> None:
     server.stop()
     with StaticServer(site, port=port) as again:
         assert again.port == port
+
+
+async def test_serves_concurrent_requests(site: Path) -> None:
+    """Threaded: a slow reader does not block others. (Also an asyncio test that must run
+    before Playwright's session starts; see pytest_collection_modifyitems in conftest.py.)"""
+    big = site / "big.bin"
+    big.write_bytes(b"x" * 2_000_000)
+    with StaticServer(site) as server:
+
+        def fetch(name: str) -> bytes:
+            with get(server.url + name) as resp:
+                return bytes(resp.read())
+
+        bodies = await asyncio.gather(*(asyncio.to_thread(fetch, "big.bin") for _ in range(8)))
+    assert all(body == big.read_bytes() for body in bodies)

@@ -1,0 +1,209 @@
+"""Fast browser boot artefacts, built by ``python build.py bundle``.
+
+Two files cut Pyodide's cold start from ~3 s to well under 1 s:
+
+* ``python_stdlib.pyc.zip``: the stdlib zip with every module precompiled to ``.pyc`` by the
+  very Pyodide build the browser loads (run under Node), so bytecode magic matches;
+* ``snapshot.bin``: a Pyodide memory snapshot (private API of 314.0.7: ``_makeSnapshot`` then
+  ``makeMemorySnapshot()``; restored with ``_loadSnapshot``) taken after the SDK wheel was
+  installed and every SDK module imported.
+
+A snapshot is only valid for the exact Pyodide build, the exact stdlib zip and the SDK code it
+froze, so ``manifest.json`` beside them records the Pyodide version and the SHA-256 of the zip,
+the wheel and the snapshot. The boot loader (``web/portal/boot.js``) uses the fast path only
+when every hash matches and falls back to a plain boot otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+OUT_SUBDIR = Path("web/dist/fastboot")
+# Imported before the snapshot so the worker needs no import work after restore.
+PRELOAD = (
+    "asyncio",
+    "json",
+    "base64",
+    "hashlib",
+    "hmac",
+    "datetime",
+    "dataclasses",
+    "typing",
+    "pyodide.http",
+    "pyodide.ffi",
+    "amazon_cognito_identity",
+    "segno",
+)
+# Pure wheels the portal loads beside the SDK: segno draws the TOTP QR code in the page.
+EXTRA_WHEELS = {"segno": "segno==1.6.6"}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_pyodide(repo_root: Path) -> Path:
+    """The Pyodide directory the pages serve (web/vendor, flat), else the npm copy."""
+    for candidate in (repo_root / "web/vendor", repo_root / "node_modules/pyodide"):
+        if (candidate / "pyodide.mjs").is_file():
+            return candidate
+    raise FileNotFoundError("no Pyodide found: run `python build.py setup` first")
+
+
+def find_wheel(repo_root: Path) -> Path:
+    """The SDK wheel in web/dist: named by web/dist/manifest.json when present, else newest."""
+    dist = repo_root / "web/dist"
+    manifest = dist / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        name = data.get("wheel")
+        if isinstance(name, dict):
+            name = name.get("file") or name.get("name") or name.get("path")
+        if isinstance(name, str) and (dist / Path(name).name).is_file():
+            return dist / Path(name).name
+    wheels = sorted(dist.glob("amazon_cognito_identity-*.whl"), key=lambda p: p.stat().st_mtime)
+    if not wheels:
+        raise FileNotFoundError("no SDK wheel in web/dist: bundle the wheel first")
+    return wheels[-1]
+
+
+def fetch_extra_wheels(out: Path, log: Callable[[str], None]) -> list[Path]:
+    """Download the pinned extra wheels into ``out`` (pip, PyPI); skip any that fail."""
+    wheels: list[Path] = []
+    for name, pin in EXTRA_WHEELS.items():
+        version = pin.split("==")[1]
+        found = sorted(out.glob(f"{name}-{version}-py3-none-any.whl"))
+        if not found:
+            proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    pin,
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    str(out),
+                    "-q",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            found = sorted(out.glob(f"{name}-{version}-py3-none-any.whl"))
+            if not found:
+                log(f"fastboot: {pin} not available ({proc.stderr.strip()[-200:]}); QR codes off")
+                continue
+        wheels.append(found[-1])
+    return wheels
+
+
+def pyodide_build_id(pyodide_dir: Path) -> str:
+    """SHA-256 over the Pyodide files a snapshot is tied to."""
+    digest = hashlib.sha256()
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs", "python_stdlib.zip"):
+        digest.update(_sha256(pyodide_dir / name).encode())
+    return digest.hexdigest()
+
+
+def is_fresh(repo_root: Path) -> bool:
+    """True when the fastboot files exist and match the current Pyodide and wheel."""
+    out = repo_root / OUT_SUBDIR
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+        pyodide_dir = find_pyodide(repo_root)
+        build_id = pyodide_build_id(pyodide_dir)
+        wheel = find_wheel(repo_root)
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest.get("pyodide_build") == build_id
+        and manifest["wheel"]["file"] == wheel.name
+        and manifest["wheel"]["sha256"] == _sha256(wheel)
+        and _sha256(out / manifest["stdlib"]["file"]) == manifest["stdlib"]["sha256"]
+        and _sha256(out / manifest["snapshot"]["file"]) == manifest["snapshot"]["sha256"]
+    )
+
+
+def write_alias(repo_root: Path) -> None:
+    """web/dist/sdk.whl: the current wheel under a fixed name, so pages (PyScript ``files``
+    config, the LoginForm example) need not change with each version."""
+    wheel = find_wheel(repo_root)
+    alias = repo_root / "web/dist/sdk.whl"
+    if not alias.exists() or alias.read_bytes() != wheel.read_bytes():
+        shutil.copyfile(wheel, alias)
+
+
+def build(repo_root: Path, log: Callable[[str], None]) -> None:
+    """Write web/dist/fastboot/{python_stdlib.pyc.zip, snapshot.bin, manifest.json} and the
+    web/dist/sdk.whl alias."""
+    write_alias(repo_root)
+    if is_fresh(repo_root):
+        log("fastboot: up to date")
+        return
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("fastboot needs Node (node on PATH) to run Pyodide at bundle time")
+    pyodide_dir = find_pyodide(repo_root)
+    wheel = find_wheel(repo_root)
+    out = repo_root / OUT_SUBDIR
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("manifest.json", "snapshot.bin", "python_stdlib.pyc.zip", "node-result.json"):
+        (out / stale).unlink(missing_ok=True)
+    extras = fetch_extra_wheels(out, log)
+    log(f"fastboot: Pyodide {pyodide_dir}, wheel {wheel.name}")
+    script = Path(__file__).with_name("fastboot_node.mjs")
+    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [
+            node,
+            str(script),
+            str(pyodide_dir),
+            str(out),
+            ",".join(str(p) for p in [wheel, *extras]),
+            ",".join(PRELOAD),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("fastboot:"):
+            log(line)
+    if proc.returncode != 0:
+        raise RuntimeError(f"fastboot Node step failed:\n{proc.stderr[-4000:]}")
+    result = json.loads((out / "node-result.json").read_text())
+    (out / "node-result.json").unlink()
+    zip_name = "python_stdlib.pyc.zip"
+    manifest = {
+        "pyodide_version": result["pyodide_version"],
+        "pyodide_build": pyodide_build_id(pyodide_dir),
+        "stdlib": {"file": zip_name, "sha256": _sha256(out / zip_name)},
+        "wheel": {"file": wheel.name, "sha256": _sha256(wheel)},
+        "snapshot": {
+            "file": "snapshot.bin",
+            "sha256": _sha256(out / "snapshot.bin"),
+            "bytes": (out / "snapshot.bin").stat().st_size,
+        },
+        "extra_wheels": [{"file": p.name, "sha256": _sha256(p)} for p in extras],
+        "preloaded": result["preloaded"],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    count = len(result["preloaded"])
+    log(f"fastboot: wrote {OUT_SUBDIR}/manifest.json ({count} modules preloaded)")
+
+
+if __name__ == "__main__":
+    build(Path(__file__).resolve().parent.parent, print)
