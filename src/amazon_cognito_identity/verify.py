@@ -351,14 +351,12 @@ def _claim_number(claims: Mapping[str, Any], name: str) -> float:
 def _check_claims(
     claims: Mapping[str, Any],
     *,
-    issuer: str,
     client_ids: frozenset[str],
     token_use: str,
     now: float,
     leeway: float,
 ) -> None:
-    if claims.get("iss") != issuer:
-        raise InvalidTokenError(f"wrong issuer {claims.get('iss')!r}, expected {issuer!r}")
+    # iss was checked before any key lookup (verify_token); the rest needs a valid signature.
     if claims.get("token_use") != token_use:
         raise InvalidTokenError(
             f"wrong token_use {claims.get('token_use')!r}, expected {token_use!r}"
@@ -432,8 +430,7 @@ async def verify_token(
     if not isinstance(kid, str) or not kid:
         raise InvalidTokenError("token header has no kid")
 
-    # Checked again with the others after the signature; checking it first means a token
-    # from another issuer never makes us fetch (or even look up) keys.
+    # The issuer comes first: a token from another issuer never makes us fetch keys.
     if decoded.payload.get("iss") != expected_issuer:
         raise InvalidTokenError(
             f"wrong issuer {decoded.payload.get('iss')!r}, expected {expected_issuer!r}"
@@ -455,7 +452,6 @@ async def verify_token(
 
     _check_claims(
         decoded.payload,
-        issuer=expected_issuer,
         client_ids=client_ids,
         token_use=token_use,
         now=time.time() if now is None else now,

@@ -20,6 +20,7 @@ from .app import SPEC_ENV, EmulatorApp
 from .registry import RequestContext
 from .seed import apply_seed, ensure_demo, load_seed
 from .state import Emulator, EmulatorConfig
+from .testing import KEEP_ALIVE_SECONDS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,11 +92,18 @@ def main(argv: list[str] | None = None) -> int:
             log_level="warning",
             access_log=False,
             backlog=2048,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         return 0
     try:
         uvicorn.run(
-            app, host=args.host, port=args.port, log_level="warning", access_log=False, backlog=2048
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            backlog=2048,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     finally:
         emulator.close()

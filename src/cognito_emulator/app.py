@@ -41,9 +41,10 @@ _ALLOW_HEADERS = (
 class EmulatorApp:
     """ASGI app over an :class:`Emulator`."""
 
-    def __init__(self, emulator: Emulator, threads: int = 16) -> None:
+    def __init__(self, emulator: Emulator, threads: int = 16, multi_process: bool = False) -> None:
         registry.load_all()
         self.emulator = emulator
+        self.multi_process = multi_process
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="cognito-emulator")
 
     def origin_allowed(self, origin: str) -> bool:
@@ -184,6 +185,7 @@ class EmulatorApp:
                     "ok": True,
                     "operations": len(registry.targets()),
                     "pid": os.getpid(),
+                    "multi_process": self.multi_process,
                     "cpu_seconds": time.process_time(),
                 },
                 [],
@@ -291,4 +293,4 @@ def app_from_env() -> EmulatorApp:
     from .state import EmulatorConfig
 
     spec = json.loads(os.environ[SPEC_ENV])
-    return EmulatorApp(Emulator(EmulatorConfig(**spec["config"]), spec["data"]))
+    return EmulatorApp(Emulator(EmulatorConfig(**spec["config"]), spec["data"]), multi_process=True)

@@ -109,7 +109,8 @@ def check_secret_hash(client: Item, username: str, secret_hash: str | None) -> N
 def check_flow(client: Item, flow: str) -> None:
     """The client must allow the auth flow."""
     allowed = client.get("ExplicitAuthFlows") or DEFAULT_FLOWS
-    if f"ALLOW_{flow}" not in allowed and flow not in allowed:
+    legacy = {"ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH"}.get(flow, flow)
+    if f"ALLOW_{flow}" not in allowed and flow not in allowed and legacy not in allowed:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
 
 
@@ -140,25 +141,43 @@ def user_key(pool: Item, username: str) -> str:
     return f"{pool['Id']}/{username if sensitive else username.lower()}"
 
 
+def _aliases(pool: Item) -> list[str]:
+    return sorted(
+        set(pool.get("UsernameAttributes") or []) | set(pool.get("AliasAttributes") or [])
+    )
+
+
+def _index_keys(pool: Item, user: Item) -> list[str]:
+    """Keys of the lookup index (sub and alias attributes) for a user."""
+    attrs = user["attributes"]
+    keys = []
+    for attr in ["sub", *_aliases(pool)]:
+        value = attrs.get(attr)
+        if value:
+            keys.append(f"{pool['Id']}/{attr}/{value.lower()}/{user['username']}")
+    return sorted(keys)
+
+
+def _alias_usable(pool: Item, user: Item, attr: str) -> bool:
+    # An alias signs in only once verified; username attributes and preferred_username always.
+    return (
+        attr in ("sub", "preferred_username")
+        or attr in (pool.get("UsernameAttributes") or [])
+        or user["attributes"].get(f"{attr}_verified") == "true"
+    )
+
+
 def find_user(emu: Emulator, pool: Item, name: str) -> Item | None:
-    """A user by username, sub, or an alias/username attribute (email, phone_number)."""
+    """A user by username, sub, or an alias/username attribute (email, phone_number), through
+    an index so that lookups stay O(1) however many users a pool has."""
     user = emu.store.get("user", user_key(pool, name))
     if user is not None:
         return user
-    aliases = set(pool.get("UsernameAttributes") or []) | set(pool.get("AliasAttributes") or [])
-    for _key, item in emu.store.scan("user", pool["Id"] + "/"):
-        attrs = item["attributes"]
-        if attrs.get("sub") == name:
-            return item
-        for alias in aliases:
-            if (
-                alias == "preferred_username"
-                or attrs.get(f"{alias}_verified") == "true"
-                or (alias in (pool.get("UsernameAttributes") or []))
-            ):
-                value = attrs.get(alias)
-                if value is not None and value.lower() == name.lower():
-                    return item
+    for attr in ["sub", *_aliases(pool)]:
+        for _key, ref in emu.store.scan("alias", f"{pool['Id']}/{attr}/{name.lower()}/"):
+            found = emu.store.get("user", user_key(pool, ref["username"]))
+            if found is not None and _alias_usable(pool, found, attr):
+                return found
     return None
 
 
@@ -171,9 +190,23 @@ def require_user(emu: Emulator, pool: Item, name: str) -> Item:
 
 
 def save_user(emu: Emulator, pool: Item, user: Item) -> None:
-    """Write a user back, stamping its modification time."""
+    """Write a user back, stamping its modification time and updating the lookup index."""
     user["modified"] = emu.now()
-    emu.store.put("user", user_key(pool, user["username"]), user)
+    old = set(user.get("_index") or [])
+    new = _index_keys(pool, user)
+    user["_index"] = new
+    with emu.store.transaction():
+        for key in old.difference(new):
+            emu.store.delete("alias", key)
+        for key in set(new).difference(old):
+            emu.store.put("alias", key, {"username": user["username"]})
+        emu.store.put("user", user_key(pool, user["username"]), user)
+
+
+def forget_user_index(emu: Emulator, user: Item) -> None:
+    """Drop a deleted user's lookup index entries."""
+    for key in user.get("_index") or []:
+        emu.store.delete("alias", key)
 
 
 def set_password(emu: Emulator, pool: Item, user: Item, password: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from typing import Any
@@ -15,6 +16,7 @@ from .model import (
     check_password_policy,
     delivery,
     find_user,
+    forget_user_index,
     get_pool,
     mfa_settings,
     new_user,
@@ -141,6 +143,7 @@ def delete_user_pool(ctx: RequestContext, params: Params) -> Params:
     with store.transaction():
         store.delete("pool", pool["Id"])
         store.delete_prefix("user", pool["Id"] + "/")
+        store.delete_prefix("alias", pool["Id"] + "/")
     return {}
 
 
@@ -331,6 +334,7 @@ def delete_user_data(ctx: RequestContext, pool: Params, user: Params) -> None:
     prefix = f"{pool['Id']}/{user['username']}/"
     with store.transaction():
         store.delete("user", user_key(pool, user["username"]))
+        forget_user_index(ctx.emulator, user)
         for _key, device in store.scan("user_device", prefix):
             store.delete("device", device["DeviceKey"])
         store.delete_prefix("user_device", prefix)
@@ -351,8 +355,6 @@ def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
 
 
 def _filter(expr: str) -> tuple[str, str, str]:
-    import re
-
     m = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"]*)"\s*', expr)
     if not m:
         raise invalid_parameter(f"Error while parsing filter: {expr}")
@@ -401,3 +403,37 @@ def list_users(ctx: RequestContext, params: Params) -> Params:
     if start + limit < len(users):
         out["PaginationToken"] = str(start + limit)
     return out
+
+
+def _set_enabled(ctx: RequestContext, params: Params, enabled: bool) -> Params:
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    with emu.store.transaction():
+        user = require_user(emu, pool, req_str(params, "Username"))
+        user["enabled"] = enabled
+        save_user(emu, pool, user)
+    return {}
+
+
+@idp("AdminDisableUser")
+def admin_disable_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminDisableUser: sign-in and token use answer 'User is disabled.'."""
+    return _set_enabled(ctx, params, False)
+
+
+@idp("AdminEnableUser")
+def admin_enable_user(ctx: RequestContext, params: Params) -> Params:
+    """AdminEnableUser."""
+    return _set_enabled(ctx, params, True)
+
+
+@idp("AdminUserGlobalSignOut")
+def admin_user_global_sign_out(ctx: RequestContext, params: Params) -> Params:
+    """AdminUserGlobalSignOut: revoke every session of the user."""
+    from .ops_account import revoke_user_origins
+
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    user = require_user(emu, pool, req_str(params, "Username"))
+    revoke_user_origins(ctx, pool, user)
+    return {}

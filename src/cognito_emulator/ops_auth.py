@@ -543,7 +543,6 @@ def _start_custom(
 @idp("InitiateAuth")
 def initiate_auth(ctx: RequestContext, params: Params) -> Params:
     """InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH."""
-    emu = ctx.emulator
     pool, client = client_from_params(ctx, params)
     flow = req_str(params, "AuthFlow")
     ap = str_map(params, "AuthParameters")
@@ -564,7 +563,6 @@ def initiate_auth(ctx: RequestContext, params: Params) -> Params:
         raise invalid_parameter(
             f"Initiate Auth method not supported: {flow} (use AdminInitiateAuth)"
         )
-    del emu
     raise invalid_parameter(
         f"1 validation error detected: Value '{flow}' at 'authFlow' failed to satisfy constraint:"
         " Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN,"
@@ -856,5 +854,26 @@ def _respond_device_verifier(
     return _mfa_step(ctx, pool, client, user, state)
 
 
-# Referenced by ops_mfa (MFA_SETUP sessions) and tests.
-__all__ = ["initiate_auth", "respond_to_auth_challenge", "set_password"]
+@idp("AdminInitiateAuth")
+def admin_initiate_auth(ctx: RequestContext, params: Params) -> Params:
+    """AdminInitiateAuth: ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (password checked against
+    the verifier, no client flow flag needed beyond ALLOW_ADMIN_USER_PASSWORD_AUTH), or any
+    InitiateAuth flow."""
+    pool, client = client_from_params(ctx, params)
+    if client["UserPoolId"] != req_str(params, "UserPoolId"):
+        raise invalid_parameter("ClientId does not belong to UserPoolId")
+    flow = req_str(params, "AuthFlow")
+    if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+        check_flow(client, "ADMIN_USER_PASSWORD_AUTH")
+        ap = str_map(params, "AuthParameters")
+        return _password_auth(ctx, pool, client, ap, str_map(params, "ClientMetadata"))
+    return initiate_auth(ctx, params)
+
+
+@idp("AdminRespondToAuthChallenge")
+def admin_respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
+    """AdminRespondToAuthChallenge: RespondToAuthChallenge with the pool named."""
+    _pool, client = client_from_params(ctx, params)
+    if client["UserPoolId"] != req_str(params, "UserPoolId"):
+        raise invalid_parameter("ClientId does not belong to UserPoolId")
+    return respond_to_auth_challenge(ctx, params)

@@ -117,11 +117,12 @@ def update_device_status(ctx: RequestContext, params: Params) -> Params:
     """UpdateDeviceStatus: remembered / not_remembered."""
     emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
-    status = req_str(params, "DeviceKey") and opt_str(params, "DeviceRememberedStatus")
+    device_key = req_str(params, "DeviceKey")
+    status = opt_str(params, "DeviceRememberedStatus")
     if status not in ("remembered", "not_remembered"):
         raise invalid_parameter("DeviceRememberedStatus must be 'remembered' or 'not_remembered'")
     with emu.store.transaction():
-        device = _device(ctx, pool, user, params["DeviceKey"])
+        device = _device(ctx, pool, user, device_key)
         device["remembered"] = status == "remembered"
         device["modified"] = emu.now()
         emu.store.put("device", device["DeviceKey"], device)

@@ -9,7 +9,7 @@ import pyotp
 from . import sessions
 from .access import caller
 from .errors import ServiceError, invalid_parameter
-from .model import client_from_params, get_pool, require_user, save_user
+from .model import get_pool, require_user, save_user
 from .registry import Params, RequestContext, idp
 from .validation import opt_dict, opt_list, opt_str, req_str
 
@@ -140,6 +140,3 @@ def verify_software_token(ctx: RequestContext, params: Params) -> Params:
         user["totp_secret"] = user.pop("totp_pending", None)
         save_user(emu, pool, user)
     return {"Status": "SUCCESS"}
-
-
-__all__ = ["client_from_params"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +39,20 @@ class EmulatorConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _worker_init(parent: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and shuts us down
+
+    # uvicorn ends the server by re-raising SIGTERM, so no shutdown reaches the pool: a worker
+    # leaves on its own once its parent is gone.
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class Emulator:
     """One emulator instance: all handlers reach state through ``ctx.emulator``."""
 
@@ -46,7 +64,14 @@ class Emulator:
         self.clock_offset = 0.0
         self._pool: ProcessPoolExecutor | None = None
         if self.config.compute_workers > 0:
-            self._pool = ProcessPoolExecutor(self.config.compute_workers)
+            # spawn, not fork: the server has threads and an open sqlite connection; and the
+            # workers must die on SIGTERM instead of inheriting the server's signal handlers.
+            self._pool = ProcessPoolExecutor(
+                self.config.compute_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
 
     def now(self) -> float:
         """Emulator time (wall clock plus a test-controlled offset)."""

@@ -28,6 +28,8 @@ from .registry import RequestContext
 from .seed import apply_seed
 from .state import Emulator, EmulatorConfig
 
+KEEP_ALIVE_SECONDS = 75
+
 
 class EmulatorServer:
     """Context manager: uvicorn in a background thread on a free 127.0.0.1 port."""
@@ -62,7 +64,14 @@ class EmulatorServer:
         if self._seed:
             apply_seed(self.ctx(), self._seed)
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="on", backlog=1024
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            backlog=2048,
+            # Long keep-alive: a client reusing a pooled connection must not race the server
+            # closing it (a reset under load looks like a failure of the emulator).
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         self._server = uvicorn.Server(config)
         server = self._server

@@ -149,3 +149,44 @@ def test_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     assert runtime.default_transport() == "urllib"
     monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     assert runtime.default_transport() == "pyfetch"
+
+
+async def test_webcrypto_backend_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The WebCrypto calls and key cache, with crypto.subtle played by `cryptography`
+    (the real thing runs in tests/core/test_pyodide.py)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from amazon_cognito_identity import verify
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = private.public_key().public_numbers()
+    key = verify.RsaPublicKey(numbers.n, numbers.e)
+    calls: list[str] = []
+
+    class Subtle:
+        async def importKey(self, fmt: str, jwk: Any, alg: Any, ext: bool, uses: Any) -> Any:
+            calls.append("importKey")
+            assert (fmt, alg["name"], alg["hash"], ext, uses) == (
+                "jwk",
+                "RSASSA-PKCS1-v1_5",
+                "SHA-256",
+                False,
+                ["verify"],
+            )
+            return verify.parse_jwk({**jwk, "kid": "k"})
+
+        async def verify(self, alg: Any, crypto_key: Any, sig: bytes, data: bytes) -> bool:
+            calls.append("verify")
+            return verify.PurePythonBackend.verify_sync(crypto_key, data, sig)
+
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.to_js = lambda value, dict_converter=None: value  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+    monkeypatch.setitem(sys.modules, "js", fake_js(Object=types.SimpleNamespace(fromEntries=dict)))
+    backend = verify.WebCryptoBackend(Subtle())
+    message = b"header.payload"
+    good = private.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    assert await backend.verify(key, message, good) is True
+    assert await backend.verify(key, message + b"!", good) is False
+    assert calls == ["importKey", "verify", "verify"]  # the imported key is reused

@@ -71,3 +71,56 @@ def test_boto3_admin(emulator: EmulatorServer) -> None:
         idp.sign_up(ClientId=client["ClientId"], Username="dan", Password="short")
     assert err.value.response["Error"]["Code"] == "InvalidPasswordException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_boto3_admin_auth_disable_and_global_sign_out(emulator: EmulatorServer) -> None:
+    idp = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=emulator.endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    pool_id = idp.create_user_pool(PoolName="admin-auth")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="server",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    emulator.create_user(pool_id, "erin", "Passw0rd!")
+    auth = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "erin", "PASSWORD": "Passw0rd!"},
+    )
+    access = auth["AuthenticationResult"]["AccessToken"]
+    assert idp.get_user(AccessToken=access)["Username"] == "erin"
+    with pytest.raises(ClientError) as err:
+        idp.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "erin", "PASSWORD": "Wr0ng-pass!"},
+        )
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    idp.admin_user_global_sign_out(UserPoolId=pool_id, Username="erin")
+    with pytest.raises(ClientError) as err:
+        idp.get_user(AccessToken=access)
+    assert err.value.response["Error"]["Message"] == "Access Token has been revoked"
+    idp.admin_disable_user(UserPoolId=pool_id, Username="erin")
+    with pytest.raises(ClientError) as err:
+        idp.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "erin", "PASSWORD": "Passw0rd!"},
+        )
+    assert err.value.response["Error"]["Message"] == "User is disabled."
+    idp.admin_enable_user(UserPoolId=pool_id, Username="erin")
+    idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "erin", "PASSWORD": "Passw0rd!"},
+    )

@@ -356,3 +356,59 @@ def test_admin_operations(setup: PoolSetup) -> None:
     with pytest.raises(Exception) as err:
         call("AdminGetUser", {"UserPoolId": setup.pool_id, "Username": "list3"})
     assert "UserNotFoundException" in str(err.value)
+
+
+def test_alias_sign_in_needs_verified_email(setup: PoolSetup) -> None:
+    pool_id = setup.server.create_pool(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])
+    client_id = setup.server.create_client(pool_id)
+    setup.api(
+        "SignUp",
+        ClientId=client_id,
+        Username="gina",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "Gina@Example.com"}],
+    )
+    setup.server.call("AdminConfirmSignUp", {"UserPoolId": pool_id, "Username": "gina"})
+    with pytest.raises(CognitoError) as err:  # email not verified yet: no alias sign-in
+        srp_sign_in(setup.api, pool_id, client_id, "gina@example.com", PASSWORD)
+    assert err.value.name == "UserNotFoundException"
+    access = srp_sign_in(setup.api, pool_id, client_id, "gina", PASSWORD)["AuthenticationResult"][
+        "AccessToken"
+    ]
+    setup.api("GetUserAttributeVerificationCode", AccessToken=access, AttributeName="email")
+    code = setup.server.last_code("gina", "verify_email")
+    setup.api("VerifyUserAttribute", AccessToken=access, AttributeName="email", Code=code)
+    out = srp_sign_in(setup.api, pool_id, client_id, "gina@example.com", PASSWORD)
+    assert "AuthenticationResult" in out
+    # The index follows attribute changes: the old address no longer finds her.
+    setup.api(
+        "UpdateUserAttributes",
+        AccessToken=access,
+        UserAttributes=[{"Name": "email", "Value": "g2@example.com"}],
+    )
+    with pytest.raises(CognitoError) as err:
+        srp_sign_in(setup.api, pool_id, client_id, "gina@example.com", PASSWORD)
+    assert err.value.name == "UserNotFoundException"
+    sub = setup.api("GetUser", AccessToken=access)["UserAttributes"]
+    sub_value = next(a["Value"] for a in sub if a["Name"] == "sub")
+    assert (
+        setup.server.call("AdminGetUser", {"UserPoolId": pool_id, "Username": sub_value})[
+            "Username"
+        ]
+        == "gina"
+    )
+
+
+def test_pool_admin_extras(setup: PoolSetup) -> None:
+    call = setup.server.call
+    names = {p["Id"]: p["Name"] for p in call("ListUserPools", {"MaxResults": 10})["UserPools"]}
+    assert names[setup.pool_id] == "test-pool"
+    out = call("SetUserPoolMfaConfig", {"UserPoolId": setup.pool_id, "MfaConfiguration": "ON"})
+    assert out["MfaConfiguration"] == "ON"
+    setup.server.create_user(setup.pool_id, "mfa", PASSWORD)
+    challenge = srp_sign_in(setup.api, setup.pool_id, setup.client_id, "mfa", PASSWORD)
+    assert challenge["ChallengeName"] == "MFA_SETUP"
+    call("DeleteUserPool", {"UserPoolId": setup.pool_id})
+    with pytest.raises(CognitoError) as err:
+        setup.api("SignUp", ClientId=setup.client_id, Username="late", Password=PASSWORD)
+    assert err.value.name == "ResourceNotFoundException"
