@@ -220,39 +220,43 @@ async def test_revoke_token_revokes_its_access_token(env: Env) -> None:
 # ---------------------------------------------------------------- the SDK's verify_token
 
 
-def _verify_module() -> Any:
-    return pytest.importorskip(
-        "amazon_cognito_identity.verify", reason="verify.py not on this branch yet (core)"
-    )
+def _backends() -> list[Any]:
+    from amazon_cognito_identity import verify
+
+    return [verify.PurePythonBackend(), verify.CryptographyBackend()]
 
 
-async def test_sdk_verify_token_refuses_forgeries(env: Env) -> None:
-    verify = _verify_module()
+@pytest.mark.parametrize("backend", _backends(), ids=lambda b: type(b).__name__)
+async def test_sdk_verify_token_refuses_forgeries(env: Env, backend: Any) -> None:
+    from amazon_cognito_identity.errors import InvalidTokenError
+    from amazon_cognito_identity.verify import verify_token
+
     access, id_token, _ = await tokens(env)
     jwks = env.emu.emulator.keys.jwks(env.pool_id)
     iss = jwt_claims(access)["iss"]
-    verify_token = verify.verify_token
-
-    async def check(token: str, **kw: Any) -> Any:
-        result = verify_token(token, **kw)
-        if hasattr(result, "__await__"):
-            result = await result
-        return result
-
-    common = {"issuer": iss, "jwks": jwks}
-    await check(access, token_use="access", client_id=env.client_id, **common)
-    await check(id_token, token_use="id", client_id=env.client_id, **common)
-    bad: list[tuple[str, dict[str, Any]]] = [
-        (FORGERIES[name](env, access), {"token_use": "access", "client_id": env.client_id})
-        for name in FORGERIES
-        if name != "wrong_issuer"
+    common: dict[str, Any] = {
+        "user_pool_id": env.pool_id,
+        "issuer": iss,
+        "backend": backend,
+    }
+    ok = {"client_id": env.client_id, **common}
+    assert (await verify_token(access, jwks, token_use="access", **ok))["sub"]
+    assert (await verify_token(id_token, jwks, token_use="id", **ok))["sub"]
+    other_jwks = {"keys": [{**k, "kid": "someone-else"} for k in jwks["keys"]]}
+    # (label, token, token_use, keyword arguments, key set)
+    bad: list[tuple[str, str, str, dict[str, Any], Any]] = [
+        (name, FORGERIES[name](env, access), "access", ok, jwks) for name in FORGERIES
     ]
     bad += [
-        (FORGERIES["wrong_issuer"](env, access), {"token_use": "access"}),
-        (access, {"token_use": "id", "client_id": env.client_id}),
-        (id_token, {"token_use": "id", "client_id": "another-client"}),
+        ("id token as access", id_token, "access", ok, jwks),
+        ("access token as id", access, "id", ok, jwks),
+        ("wrong audience", id_token, "id", {**common, "client_id": "another-client"}, jwks),
+        ("wrong client", access, "access", {**common, "client_id": "another-client"}, jwks),
+        ("unknown kid", access, "access", ok, other_jwks),
+        ("other issuer", access, "access", {**ok, "issuer": iss + "x"}, jwks),
+        ("expired", access, "access", {**ok, "now": jwt_claims(access)["exp"] + 3600}, jwks),
     ]
-    for token, kw in bad:
-        with pytest.raises(Exception) as info:
-            await check(token, **common, **kw)
-        assert type(info.value).__name__ == "InvalidTokenError", info.value
+    for label, token, use, kw, keys in bad:
+        with pytest.raises(InvalidTokenError):
+            await verify_token(token, keys, token_use=use, **kw)
+        assert label
