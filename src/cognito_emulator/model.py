@@ -76,7 +76,7 @@ def token_seconds(client: Item) -> None:
     units = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
     units.update(client.get("TokenValidityUnits") or {})
     for name, unit in units.items():
-        if unit not in _UNIT_SECONDS:
+        if not isinstance(unit, str) or unit not in _UNIT_SECONDS:
             raise invalid_parameter(f"Invalid TokenValidityUnits.{name}: {unit!r}")
     client["_access_seconds"] = (
         int(client.get("AccessTokenValidity") or 1) * _UNIT_SECONDS[units["AccessToken"]]
