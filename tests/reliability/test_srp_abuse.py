@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -239,7 +240,17 @@ async def test_garbage_signatures_are_refused(env: Env) -> None:
 
 # ---------------------------------------------------------------- constant-time comparisons
 
-SECRET_WORDS = ("signature", "hmac", "digest", "secret_hash", "verifier", "code", "mac")
+SECRET_WORDS = (
+    "signature",
+    "sig",
+    "hmac",
+    "digest",
+    "secret",
+    "verifier",
+    "code",
+    "mac",
+    "password",
+)
 
 
 def _names(node: ast.AST) -> str:
@@ -267,8 +278,13 @@ def _secret_equality(path: Path) -> list[str]:
         # comparison of two secrets.
         if any(isinstance(o, ast.Constant) for o in operands):
             continue
+        # Lengths are public (len(signature) != k).
+        if any(isinstance(o, ast.Call) and getattr(o.func, "id", "") == "len" for o in operands):
+            continue
         text = " ".join(_names(o) for o in operands)
-        words = [w for w in SECRET_WORDS if w in text]
+        # Whole name parts only ("decoded" is not a "code"): split identifiers on _ and dots.
+        parts = set(re.split(r"[^a-z0-9]+", text))
+        words = [w for w in SECRET_WORDS if w in parts or f"{w}s" in parts]
         if words and "challenge" not in text and "kind" not in text:
             found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     return found
