@@ -598,9 +598,7 @@ _contexts: dict[int, Contexts] = {}
 # run relies on the one-odd-member sweep below, the long run adds this.
 @pytest.mark.long
 @pytest.mark.parametrize("target", _targets(), ids=lambda t: t.rsplit(".", 1)[-1])
-def test_emulator_random_json_gives_4xx_never_500(
-    fuzz_emulator: Any, target: str, request: pytest.FixtureRequest
-) -> None:
+def test_emulator_random_json_gives_4xx_never_500(fuzz_emulator: Any, target: str) -> None:
     from cognito_emulator.errors import ServiceError
     from cognito_emulator.registry import RequestContext, lookup
 
