@@ -82,6 +82,8 @@ async def dispatch(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) 
     name = data.get("ChallengeName")
     if data.get("AuthenticationResult") or not name:
         return await _success(user, data, ctx)
+    if not isinstance(name, str):
+        raise InvalidResponseError(f"ChallengeName is not a string: {type(name).__name__}")
     handler = HANDLERS.get(name, _pause)
     return await handler(user, data, ctx)
 

@@ -54,7 +54,8 @@ def check_code(emu: Emulator, pool_id: str, username: str, kind: str, code: str)
         elif item["expires"] <= emu.now():
             emu.store.delete("code", key)
             error = expired_code()
-        elif not secrets.compare_digest(str(item["code"]), code):
+        # bytes: compare_digest refuses non-ASCII str (a 500 on a code like "é")
+        elif not secrets.compare_digest(str(item["code"]).encode(), code.encode()):
             item["attempts"] += 1
             if item["attempts"] >= MAX_ATTEMPTS:
                 emu.store.delete("code", key)

@@ -75,6 +75,9 @@ def token_seconds(client: Item) -> None:
     """Store the client's token lifetimes in seconds (used when issuing tokens)."""
     units = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
     units.update(client.get("TokenValidityUnits") or {})
+    for name, unit in units.items():
+        if not isinstance(unit, str) or unit not in _UNIT_SECONDS:
+            raise invalid_parameter(f"Invalid TokenValidityUnits.{name}: {unit!r}")
     client["_access_seconds"] = (
         int(client.get("AccessTokenValidity") or 1) * _UNIT_SECONDS[units["AccessToken"]]
     )
@@ -99,7 +102,7 @@ def check_secret_hash(client: Item, username: str, secret_hash: str | None) -> N
     digest = hmac.new(
         secret.encode(), (username + client["ClientId"]).encode(), hashlib.sha256
     ).digest()
-    if not hmac.compare_digest(base64.b64encode(digest).decode(), secret_hash):
+    if not hmac.compare_digest(base64.b64encode(digest), secret_hash.encode()):
         raise not_authorized(f"Unable to verify secret hash for client {client['ClientId']}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from . import codes
 from .access import caller
 from .errors import ServiceError, invalid_parameter, not_authorized
@@ -293,7 +295,9 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     token = req_str(params, "Token")
     _pool, client = client_from_params(ctx, params)
     secret = opt_str(params, "ClientSecret")
-    if client.get("ClientSecret") and secret != client["ClientSecret"]:
+    expected = str(client.get("ClientSecret") or "")
+    # Constant time: a timing side channel must not reveal the secret byte by byte.
+    if expected and not hmac.compare_digest((secret or "").encode(), expected.encode()):
         raise not_authorized("Client secret is invalid")
     if not client.get("EnableTokenRevocation", True):
         raise ServiceError("UnsupportedOperationException", "Token revocation is not enabled")

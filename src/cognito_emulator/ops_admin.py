@@ -48,7 +48,11 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
     now = emu.now()
     policies = opt_dict(params, "Policies")
     policy = dict(DEFAULT_POLICY)
-    policy.update(policies.get("PasswordPolicy") or {})
+    policy.update(opt_dict(policies, "PasswordPolicy"))
+    length = policy.get("MinimumLength")
+    # Checked now: a bad policy stored would break every later sign-up with a 500.
+    if isinstance(length, bool) or not isinstance(length, int) or not 6 <= length <= 99:
+        raise invalid_parameter(f"Invalid PasswordPolicy.MinimumLength: {length!r}")
     mfa = opt_str(params, "MfaConfiguration") or "OFF"
     if mfa not in ("OFF", "ON", "OPTIONAL"):
         raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")

@@ -8,7 +8,6 @@ SELECT_MFA_TYPE, MFA_SETUP) -> tokens (+ NewDeviceMetadata when the pool tracks 
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import json
 import secrets
@@ -180,7 +179,7 @@ def _verify_claim(
     )
     try:
         given = base64.b64decode(need(responses, "PASSWORD_CLAIM_SIGNATURE"), validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or non-ASCII text
         return False
     return hmac.compare_digest(expected, given)
 

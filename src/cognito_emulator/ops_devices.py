@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 
 from .access import caller
@@ -26,7 +25,7 @@ def _b64_int(text: Any, name: str) -> int:
         raise invalid_parameter(f"Missing required parameter DeviceSecretVerifierConfig.{name}")
     try:
         return int.from_bytes(base64.b64decode(text, validate=True), "big")
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or non-ASCII text
         raise invalid_parameter(f"DeviceSecretVerifierConfig.{name} is not base64") from None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ def session_of_secret_block(secret_block: str) -> str:
     """Session id of a PASSWORD_CLAIM_SECRET_BLOCK (raises NotAuthorized when malformed)."""
     try:
         return base64.b64decode(secret_block, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or non-ASCII text
         raise not_authorized("Invalid PASSWORD_CLAIM_SECRET_BLOCK") from None
 
 

@@ -82,7 +82,7 @@ def builtin_verify(event: Event) -> Event:
     """Built-in VerifyAuthChallengeResponse: constant-time comparison with the answer."""
     expected = str(event["request"]["privateChallengeParameters"].get("answer", ""))
     given = str(event["request"].get("challengeAnswer", ""))
-    event["response"] = {"answerCorrect": secrets.compare_digest(expected, given)}
+    event["response"] = {"answerCorrect": secrets.compare_digest(expected.encode(), given.encode())}
     return event
 
 
