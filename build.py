@@ -535,12 +535,23 @@ def fastboot() -> None:
         module.build(ROOT, lambda msg: print(f"[bundle]   {msg}", flush=True))
 
 
+def precompress() -> None:
+    """tools/precompress.py build(repo_root, log): .gz siblings the static server sends."""
+    path = ROOT / "tools" / "precompress.py"
+    if not path.exists():
+        return
+    with Step("bundle", "gzip siblings (tools/precompress.py)", stream=True):
+        module = load_module("_build_precompress", path)
+        module.build(ROOT, lambda msg: print(f"[bundle]   {msg}", flush=True))
+
+
 def bundle() -> None:
-    """What the pages load: the SDK wheel, Pyodide and PyScript, then fast-boot extras."""
+    """What the pages load: the SDK wheel, Pyodide and PyScript, fast-boot extras, gzip."""
     t0 = time.monotonic()
     build_wheel()
     vendor()
     fastboot()
+    precompress()
     info("bundle", f"done ({time.monotonic() - t0:.1f} s)")
 
 
