@@ -1,8 +1,10 @@
 """The portal over the gzip-serving static server: the big boot files arrive compressed and
-the worker's SHA-256 checks (over the decoded bytes) still pick the snapshot path."""
+the worker's SHA-256 checks (over the decoded bytes) still pick the snapshot path; the login
+form example boots from the precompiled stdlib (web/examples/fast-pyodide.mjs)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 COMPRESSED = ("/dist/fastboot/snapshot.bin", "/vendor/pyodide.asm.wasm")
@@ -25,3 +27,20 @@ def test_snapshot_boot_over_gzip(page: Any, site: Any) -> None:
         on_disk = (site.root / path.lstrip("/")).stat().st_size
         # Bytes on the wire: a fraction of the file (snapshot about 21 %, wasm about 37 %).
         assert 0 < request.sizes()["responseBodySize"] < on_disk // 2, path
+
+
+def _login_form_stdlib(page: Any, site: Any) -> list[str]:
+    """Open the login form and return the stdlib zips its interpreter fetched."""
+    page.goto(site.url + "/examples/login-form.html")
+    page.wait_for_selector("#cog-login-username", timeout=120_000)
+    return [path for path in site.requests if path.split("?", 1)[0].endswith(".zip")]
+
+
+def test_login_form_uses_precompiled_stdlib(page: Any, site: Any) -> None:
+    assert _login_form_stdlib(page, site) == ["/dist/fastboot/python_stdlib.pyc.zip"]
+
+
+def test_login_form_falls_back_to_pyodide_stdlib(page: Any, site: Any) -> None:
+    manifest = json.loads((site.root / "dist/fastboot/manifest.json").read_text())
+    site.serve("/dist/fastboot/manifest.json", json.dumps(dict(manifest, pyodide_version="0")))
+    assert _login_form_stdlib(page, site) == ["/vendor/python_stdlib.zip"]
