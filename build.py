@@ -536,11 +536,11 @@ def fastboot() -> None:
 
 
 def precompress() -> None:
-    """tools/precompress.py build(repo_root, log): .gz siblings the static server sends."""
+    """tools/precompress.py build(repo_root, log): .gz/.br siblings the static server sends."""
     path = ROOT / "tools" / "precompress.py"
     if not path.exists():
         return
-    with Step("bundle", "gzip siblings (tools/precompress.py)", stream=True):
+    with Step("bundle", "compressed siblings (tools/precompress.py)", stream=True):
         module = load_module("_build_precompress", path)
         module.build(ROOT, lambda msg: print(f"[bundle]   {msg}", flush=True))
 

@@ -60,7 +60,7 @@ def _static_server() -> Any:
 
 def _ready_metrics(page: Any) -> dict[str, float]:
     page.wait_for_function("performance.getEntriesByName('sdk-ready').length > 0", timeout=120_000)
-    return page.evaluate(
+    metrics: dict[str, float] = page.evaluate(
         """() => {
         const ready = performance.getEntriesByName('sdk-ready')[0].startTime;
         const nav = performance.getEntriesByType('navigation')[0];
@@ -71,6 +71,7 @@ def _ready_metrics(page: Any) -> dict[str, float]:
                  boot_longest_task_ms: boot.length ? Math.max(...boot) : 0, ...worker };
     }"""
     )
+    return metrics
 
 
 def _sign_in(page: Any, username: str, password: str) -> float:
@@ -108,17 +109,20 @@ def cold_load_transfer(
     prepare: Any = None,
     warm: bool = True,
     timeout_ms: float = 120_000,
+    context_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Open ``url`` in a fresh context (empty HTTP cache) until ``ready_js`` is true.
 
     Counts every response the page and its workers received (``requestfinished``), with the
     body bytes as transferred (compressed when the server compressed) plus header bytes.
-    ``prepare(context)`` may add routes first. Returns ``{"bytes", "body_bytes",
-    "responses", "gzip_responses", "largest": [...], "cold_ready_ms", "warm_ready_ms"}``; the
+    ``prepare(context)`` may add routes first; ``context_options`` go to
+    ``browser.new_context`` (e.g. ``extra_http_headers`` to narrow Accept-Encoding). Returns
+    ``{"bytes", "body_bytes", "responses", "compressed_responses", "largest": [...],
+    "cold_ready_ms", "warm_ready_ms"}``; the
     ready times are the ``ready_mark`` performance mark's startTime (None without a mark),
     warm after one reload in the same context (when ``warm``).
     """
-    context = browser.new_context()
+    context = browser.new_context(**(context_options or {}))
     try:
         if prepare is not None:
             prepare(context)
@@ -150,7 +154,7 @@ def cold_load_transfer(
         "bytes": sum(body + headers for _, body, headers, _ in rows),
         "body_bytes": sum(body for _, body, _, _ in rows),
         "responses": len(rows),
-        "gzip_responses": sum(1 for *_, enc in rows if enc == "gzip"),
+        "compressed_responses": sum(1 for *_, enc in rows if enc),
         "largest": [
             {"url": u.split("/", 3)[-1], "bytes": b, "encoding": e} for u, b, _, e in largest
         ],
@@ -160,28 +164,37 @@ def cold_load_transfer(
 
 
 def transfer_main(runs: int) -> dict[str, Any]:
-    """Portal cold loads with the gzip siblings served and without: bytes and ready times."""
+    """Portal cold loads with the compressed siblings (brotli as Chromium asks; gzip only, by
+    narrowing Accept-Encoding) and without (identity): bytes and ready times."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {"load_average": os.getloadavg()}
     server_class = _static_server()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        samples: dict[str, list[dict[str, Any]]] = {"gzip": [], "identity": []}
+        samples: dict[str, list[dict[str, Any]]] = {"br": [], "gzip": [], "identity": []}
+        gzip_only = {"extra_http_headers": {"Accept-Encoding": "gzip, deflate"}}
         with (
             server_class(ROOT / "web", "127.0.0.1", 0, compress=True) as gz_site,
             server_class(ROOT / "web", "127.0.0.1", 0, compress=False) as plain_site,
         ):
             # Alternate so that drifting machine load hits both variants alike.
+            variants: list[tuple[str, Any, dict[str, Any]]] = [
+                ("br", gz_site, {}),
+                ("gzip", gz_site, gzip_only),
+                ("identity", plain_site, {}),
+            ]
             for _ in range(runs):
-                for name, site in (("gzip", gz_site), ("identity", plain_site)):
-                    samples[name].append(cold_load_transfer(browser, site.url))
+                for name, site, options in variants:
+                    samples[name].append(
+                        cold_load_transfer(browser, site.url, context_options=options)
+                    )
         browser.close()
     for name, rows in samples.items():
         results[name] = {
             "bytes": rows[-1]["bytes"],
             "responses": rows[-1]["responses"],
-            "gzip_responses": rows[-1]["gzip_responses"],
+            "compressed_responses": rows[-1]["compressed_responses"],
             "largest": rows[-1]["largest"],
             "cold_ready_ms": summarise([r["cold_ready_ms"] for r in rows]),
             "warm_ready_ms": summarise([r["warm_ready_ms"] for r in rows]),

@@ -144,7 +144,7 @@ def gz_site(tmp_path: Path) -> Path:
     """A compressible .wasm and .js with .gz siblings from tools/precompress.py."""
     (tmp_path / "big.wasm").write_bytes(b"\0asm\1\0\0\0" + bytes(range(256)) * 400)
     (tmp_path / "app.js").write_text("export const value = 'abc';\n" * 200)
-    stats = precompress.precompress([tmp_path], log=lambda _msg: None)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
     assert stats.written == 2
     return tmp_path
 
@@ -267,7 +267,7 @@ def test_precompress_skips_what_does_not_pay(tmp_path: Path) -> None:
     (tmp_path / "lib.zip").write_bytes(b"PK" + b"\0" * 5000)
     (tmp_path / "noise.bin").write_bytes(secrets.token_bytes(50_000))
     (tmp_path / "text.json").write_text('{"key": "value"}' * 500)
-    stats = precompress.precompress([tmp_path], log=lambda _msg: None)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["lib.zip", "noise.bin", "small.js", "text.json", "text.json.gz"]
     assert (stats.written, stats.skipped) == (1, 1)
@@ -280,7 +280,7 @@ def test_precompress_skips_what_does_not_pay(tmp_path: Path) -> None:
 def test_precompress_skips_up_to_date_and_refreshes_stale(tmp_path: Path) -> None:
     src = tmp_path / "a.wasm"
     src.write_bytes(b"\0asm" + b"abc" * 2000)
-    quiet = {"log": lambda _msg: None}
+    quiet: dict[str, Any] = {"log": lambda _msg: None, "suffixes": [".gz"]}
     assert precompress.precompress([tmp_path], **quiet).written == 1
     gz = tmp_path / "a.wasm.gz"
     before = gz.stat().st_mtime_ns
@@ -293,3 +293,72 @@ def test_precompress_skips_up_to_date_and_refreshes_stale(tmp_path: Path) -> Non
     assert precompress.precompress([tmp_path], **quiet).written == 1
     assert gzip.decompress(gz.read_bytes()) == src.read_bytes()
     assert gz.stat().st_mtime_ns >= src.stat().st_mtime_ns
+
+
+def test_precompress_big_files_in_worker_processes(tmp_path: Path) -> None:
+    bodies = {
+        name: (name.encode() + secrets.token_hex(1000).encode()) * 600
+        for name in ("one.bin", "two.wasm", "three.js")
+    }
+    for name, body in bodies.items():
+        (tmp_path / name).write_bytes(body)  # 1.2 MB each: over the process-pool threshold
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"], workers=2)
+    assert stats.written == 3
+    for name, body in bodies.items():
+        assert gzip.decompress((tmp_path / (name + ".gz")).read_bytes()) == body
+
+
+@pytest.mark.parametrize(
+    ("header", "coding", "expected"),
+    [
+        ("gzip, deflate, br, zstd", "br", True),
+        ("gzip, deflate", "br", False),
+        ("br;q=0, gzip", "br", False),
+        ("*", "br", True),
+        ("BR", "br", True),
+        ("x-gzip", "br", False),
+    ],
+)
+def test_accepts_other_codings(header: str, coding: str, expected: bool) -> None:
+    assert static_server.accepts(header, coding) is expected
+
+
+@pytest.fixture
+def br_site(tmp_path: Path) -> Path:
+    """A compressible .wasm with both .gz and .br siblings."""
+    pytest.importorskip("brotli")
+    (tmp_path / "big.wasm").write_bytes(b"\0asm\1\0\0\0" + bytes(range(256)) * 400)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz", ".br"])
+    assert stats.written == 2
+    return tmp_path
+
+
+def test_brotli_preferred_when_accepted(br_site: Path) -> None:
+    brotli = pytest.importorskip("brotli")
+
+    original = (br_site / "big.wasm").read_bytes()
+    with StaticServer(br_site) as server:
+        status, headers, body = request(
+            server.url + "big.wasm", **{"Accept-Encoding": "gzip, deflate, br, zstd"}
+        )
+        _, gz_headers, gz_body = request(
+            server.url + "big.wasm", **{"Accept-Encoding": "gzip, br;q=0"}
+        )
+    assert status == 200
+    assert headers["Content-Encoding"] == "br"
+    assert headers["Content-Type"] == "application/wasm"
+    assert int(headers["Content-Length"]) == len(body)
+    assert body == (br_site / "big.wasm.br").read_bytes()
+    assert brotli.decompress(body) == original
+    assert gz_headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gz_body) == original
+
+
+def test_stale_brotli_falls_back_to_fresh_gzip(br_site: Path) -> None:
+    target = br_site / "big.wasm"
+    old = target.stat().st_mtime_ns - 5_000_000_000
+    os.utime(br_site / "big.wasm.br", ns=(old, old))
+    with StaticServer(br_site) as server:
+        _, headers, body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip, br"})
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == target.read_bytes()
