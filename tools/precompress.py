@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import gzip
 import importlib
-import multiprocessing
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,21 @@ def _compress_job(job: tuple[str, str]) -> int | None:
     return compress_file(Path(job[0]), job[1])
 
 
+def _compress_in_subprocess(job: tuple[str, str]) -> int | None:
+    """compress_file in a fresh interpreter: a process of its own without fork(), which is
+    unsafe in a threaded caller (pytest with Playwright runs the bundle step)."""
+    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, str(Path(__file__).resolve()), "--one", job[0], job[1]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"compressing {job[0]} to {job[1]} failed:\n{proc.stderr[-2000:]}")
+    out = proc.stdout.strip()
+    return None if out == "skip" else int(out)
+
+
 def precompress(
     dirs: Iterable[Path],
     log: Callable[[str], None] = print,
@@ -142,12 +157,11 @@ def precompress(
     jobs.sort(key=lambda job: -Path(job[0]).stat().st_size)
     big = [job for job in jobs if Path(job[0]).stat().st_size >= 1_000_000]
     results: dict[tuple[str, str], int | None] = {}
-    # fork: the children inherit this module even when it was loaded from a path (build.py).
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if forkable and len(big) > 1 and (workers or os.cpu_count() or 1) > 1:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=context) as pool:
-            results.update(zip(big, pool.map(_compress_job, big), strict=True))
+    count = workers or os.cpu_count() or 1
+    if len(big) > 1 and count > 1:
+        # brotli and zlib hold the GIL: one process per big file, fed by waiting threads.
+        with ThreadPoolExecutor(count) as pool:
+            results.update(zip(big, pool.map(_compress_in_subprocess, big), strict=True))
     for job in jobs:
         packed = results[job] if job in results else _compress_job(job)
         path, suffix = Path(job[0]), job[1]
@@ -177,8 +191,12 @@ def build(root: Path, log: Callable[[str], None] = print) -> Stats:
 
 
 def main(argv: list[str]) -> int:
-    """Command line: precompress the given directories (default web/vendor and web/dist)."""
-    if argv:
+    """Command line: precompress the given directories (default web/vendor and web/dist);
+    ``--one FILE SUFFIX`` compresses one file and prints its size or ``skip``."""
+    if argv[:1] == ["--one"] and len(argv) == 3:
+        packed = compress_file(Path(argv[1]), argv[2])
+        print("skip" if packed is None else packed)
+    elif argv:
         precompress([Path(a) for a in argv])
     else:
         build(ROOT)
