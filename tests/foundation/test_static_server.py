@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +363,20 @@ def test_stale_brotli_falls_back_to_fresh_gzip(br_site: Path) -> None:
         _, headers, body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip, br"})
     assert headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(body) == target.read_bytes()
+
+
+def test_precompress_takes_stored_zips_only(tmp_path: Path) -> None:
+    members = {f"pkg/mod{i}.pyc": (f"payload {i} " * 400).encode() for i in range(5)}
+    for name, kind in (("stored.zip", zipfile.ZIP_STORED), ("deflated.zip", zipfile.ZIP_DEFLATED)):
+        with zipfile.ZipFile(tmp_path / name, "w", kind) as archive:
+            for member, data in members.items():
+                archive.writestr(member, data)
+    assert precompress.is_stored_zip(tmp_path / "stored.zip")
+    assert not precompress.is_stored_zip(tmp_path / "deflated.zip")
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
+    assert stats.written == 1
+    assert not (tmp_path / "deflated.zip.gz").exists()
+    assert (
+        gzip.decompress((tmp_path / "stored.zip.gz").read_bytes())
+        == (tmp_path / "stored.zip").read_bytes()
+    )
