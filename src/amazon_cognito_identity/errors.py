@@ -93,7 +93,7 @@ class CognitoError(Exception):
     #: Default code of the class; service subclasses use their own name.
     default_code: ClassVar[str] = "CognitoError"
     #: True when retrying the same request may succeed (network, 5xx, throttling).
-    retryable: ClassVar[bool] = False
+    retryable: bool = False
 
     def __init__(
         self,
@@ -107,7 +107,12 @@ class CognitoError(Exception):
         self.name: str = name or self.code
         self.message: str = message or self.code
         self.status_code: int = status_code
+        self.retryable = self._is_retryable()
         super().__init__(self.message)
+
+    def _is_retryable(self) -> bool:
+        # The class default; subclasses whose answer depends on the status override this.
+        return type(self).retryable
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -161,16 +166,8 @@ class InvalidResponseError(ClientError):
 
     default_code = "InvalidResponseError"
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        code: str | None = None,
-        status_code: int = 0,
-        name: str | None = None,
-    ) -> None:
-        super().__init__(message, code=code, status_code=status_code, name=name)
-        self.retryable = status_code >= 500  # type: ignore[misc]
+    def _is_retryable(self) -> bool:
+        return self.status_code >= 500
 
 
 class InvalidTokenError(ClientError):
@@ -379,5 +376,5 @@ def error_from_response(name: str, message: str, status_code: int) -> CognitoErr
         return cls(message, status_code=status_code)
     err = ServiceError(message, code=short, status_code=status_code)
     if short in _RETRYABLE_NAMES or status_code >= 500:
-        err.retryable = True  # type: ignore[misc]
+        err.retryable = True
     return err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ __all__ = [
     "pad_hex",
     "parse_srp_int",
     "password_claim_signature",
+    "prewarm",
     "set_modpow",
     "utf8",
 ]
@@ -67,7 +69,20 @@ def _builtin_modpow(base: int, exp: int, mod: int) -> int:
     return pow(base, exp, mod)
 
 
-_modpow: Callable[[int, int, int], int] = _builtin_modpow
+def _first_modpow(base: int, exp: int, mod: int) -> int:
+    # The first exponentiation picks the implementation: under Pyodide the JS BigInt one
+    # when it is correct and faster here (see _jsbigint). Not at import time: a Pyodide
+    # memory snapshot taken after import must not hold a JS function.
+    global _modpow
+    _modpow = _builtin_modpow
+    if sys.platform == "emscripten":
+        from . import _jsbigint
+
+        _jsbigint.install()  # calls set_modpow when it wins
+    return _modpow(base, exp, mod)
+
+
+_modpow: Callable[[int, int, int], int] = _first_modpow
 
 
 def set_modpow(fn: Callable[[int, int, int], int] | None) -> None:
@@ -207,6 +222,25 @@ class DeviceVerifier:
     verifier_b64: str
 
 
+# (a, A = g^a mod N) pairs computed ahead of time by prewarm(); each is used once.
+_prepared: list[tuple[int, int]] = []
+
+
+def prewarm(count: int = 1) -> None:
+    """Compute the secret ``a`` and ``A = g^a mod N`` of the next sign-ins ahead of time.
+
+    Call it while the user types (or right after boot in a worker): the next ``count``
+    :class:`AuthenticationHelper` objects made without ``small_a`` take a prepared pair
+    instead of paying for the exponentiation during sign-in. It also settles which modexp
+    the SDK uses, so the first sign-in does not pay for that check either.
+    """
+    while len(_prepared) < count:
+        small_a = int.from_bytes(random_bytes(128), "big")
+        large_a = modpow(G, small_a, N)
+        if small_a > 0 and large_a % N != 0:
+            _prepared.append((small_a, large_a))
+
+
 class AuthenticationHelper:
     """The client side of one SRP exchange (or one device registration).
 
@@ -218,12 +252,21 @@ class AuthenticationHelper:
 
     def __init__(self, pool_name: str, *, small_a: int | None = None) -> None:
         self.pool_name = pool_name
+        prepared = None
         if small_a is None:
-            small_a = int.from_bytes(random_bytes(128), "big")
-        if small_a <= 0:
-            raise SRPError("small a must be positive")
+            try:
+                prepared = _prepared.pop()  # atomic: two helpers never share a pair
+            except IndexError:
+                small_a = int.from_bytes(random_bytes(128), "big")
+        if prepared is not None:
+            small_a, large_a = prepared
+        else:
+            assert small_a is not None
+            if small_a <= 0:
+                raise SRPError("small a must be positive")
+            large_a = modpow(G, small_a, N)
         self.small_a: int = small_a
-        self.large_a: int = modpow(G, small_a, N)
+        self.large_a: int = large_a
         if self.large_a % N == 0:
             raise SRPError("Illegal parameter: A mod N cannot be 0")
         self.u_value: int | None = None

@@ -103,6 +103,9 @@ class Verifier:
                 self._cors()
                 self.end_headers()
 
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 result = verifier.verify(self.command, self.path, dict(self.headers), body)
@@ -143,7 +146,9 @@ class Verifier:
         with mock.patch("botocore.auth.get_current_datetime", return_value=when):
             SigV4Auth(creds, service, region).add_auth(request)
         ok = request.headers["Authorization"] == lower["authorization"]
-        self.seen.append({"verified": ok, "body": body, "identity": stored["IdentityId"]})
+        self.seen.append(
+            {"verified": ok, "method": method, "body": body, "identity": stored["IdentityId"]}
+        )
         return {"verified": ok, "identityId": stored["IdentityId"]}
 
     def __enter__(self) -> Verifier:
@@ -221,7 +226,12 @@ def test_pyscript_page_signs_in_gets_credentials_and_signs(
     signed = page.text_content("#signed-response") or ""
     assert signed.startswith("200 "), signed
     assert json.loads(signed[4:]) == {"verified": True, "identityId": identity_id}
-    assert verifier.seen and verifier.seen[-1]["body"] == b'{"hello": "from PyScript"}'
+    posted = [seen for seen in verifier.seen if seen["method"] == "POST"]
+    assert posted and posted[-1]["body"] == b'{"hello": "from PyScript"}'
+    got = page.text_content("#signed-get-response") or ""
+    assert got.startswith("200 "), got
+    assert json.loads(got[4:]) == {"verified": True, "identityId": identity_id}
+    assert verifier.seen[-1]["method"] == "GET" and verifier.seen[-1]["body"] == b""
 
     # The identity id is cached in localStorage under the JS SDK's key.
     key = f"aws.cognito.identity-id.{pools.identity_pool_id}"

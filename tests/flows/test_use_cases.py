@@ -1,6 +1,6 @@
-"""Runs every code block of docs/use-cases.md, in order, against the emulator.
+"""Runs every code block of the README's "Use cases" section, in order, against the emulator.
 
-The doc is the source: blocks are extracted and executed (top-level ``await`` allowed) in
+The README is the source: blocks are extracted and executed (top-level ``await`` allowed) in
 one namespace, like a reader following the page. The test only supplies what a reader
 supplies - the pool ids, the user's answers to ``prompt`` (codes from the emulator's
 outbox, TOTP codes) - plus a little set-up between use cases that the JS README also
@@ -29,7 +29,7 @@ from amazon_cognito_identity import (
     CognitoUserSession,
 )
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "use-cases.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 MAIN = "username"
 
 
@@ -47,8 +47,9 @@ def parse_doc() -> tuple[list[str], dict[int, list[str]], list[int]]:
             current, in_setup = int(heading.group(1)), False
             order.append(current)
             cases[current] = []
-        elif part.startswith("## "):
-            in_setup, current = part.strip() == "## Setup", None
+        elif re.match(r"^#{2,3} ", part):
+            # "### Setup" opens the shared set-up; any other heading closes the current part.
+            in_setup, current = part.strip() == "### Setup", None
         elif part.startswith("```python"):
             code = part.split("\n", 1)[1].rsplit("```", 1)[0]
             if in_setup:

@@ -99,6 +99,14 @@ async def sign_in() -> None:
                 body=json.dumps({"hello": "from PyScript"}),
             )
             _el("signed-response").textContent = f"{response.status} {response.body.decode()}"
+            # A GET too: fetch() refuses a body there, so this proves the transport omits it.
+            response = await aws_fetch(
+                cfg["target"],
+                credentials=credentials,
+                service=cfg.get("service", "execute-api"),
+                method="GET",
+            )
+            _el("signed-get-response").textContent = f"{response.status} {response.body.decode()}"
         _el("sign-out").disabled = False
         _status("signed in", "ok")
         document.body.dataset.state = "signed-in"

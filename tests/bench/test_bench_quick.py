@@ -1,0 +1,71 @@
+"""`bench --quick` end to end: it runs, and results.json holds every key with sane units.
+
+Not a timing test: it checks the shape and sanity of what the bench writes, never speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import REQUIRED_KEYS, lookup  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+UNITS = {
+    "srp_compute_ms": "ms",
+    "signin_ms": "ms",
+    "typeable_form_ms": "ms",
+    "sdk_ready_cold_ms": "ms",
+    "sdk_ready_warm_ms": "ms",
+    "longest_main_thread_task_ms": "ms",
+    "wheel_gz_bytes": "bytes",
+    "js_sdk_gz_bytes": "bytes",
+    "cold_load_bytes": "bytes",
+    "emulator": "sign-ins/s",
+}
+
+
+def test_bench_quick_writes_every_key(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    print(proc.stdout[-4000:], proc.stderr[-4000:])
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (tmp_path / "results.md").read_text().startswith("# Benchmark results")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert results["quick"] is True
+    assert results["date"] and results["machine"]["cores"] >= 1
+    assert results["notes"] == [], results["notes"]  # every figure was measured
+    assert proc.returncode == 0
+    for key in REQUIRED_KEYS:
+        entry = lookup(results, key)
+        assert isinstance(entry, dict), key
+        assert entry["unit"] == UNITS[key.split(".")[0]], (key, entry)
+        if "median" in entry:
+            assert 0 <= entry["min"] <= entry["median"] <= entry["max"], (key, entry)
+            assert entry["n"] >= 1
+        else:
+            assert isinstance(entry["value"], int | float) and entry["value"] >= 0, (key, entry)
+    # Sizes and counts must be plausible, not just present.
+    assert 10_000 < results["js_sdk_gz_bytes"]["value"] < 200_000
+    assert 1_000 < results["wheel_gz_bytes"]["value"] < 1_000_000
+    assert results["cold_load_bytes"]["value"] > results["wheel_gz_bytes"]["value"]
+    assert results["emulator"]["ceiling_per_s"]["modexps_per_signin"] >= 2
+    assert {row["measure"] for row in results["goals"]} and all(
+        row["measured"] is not None for row in results["goals"]
+    )
