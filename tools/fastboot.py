@@ -25,6 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 OUT_SUBDIR = Path("web/dist/fastboot")
+# Bumped when the files' layout changes, so older bundles rebuild. 2: the stdlib zip's members
+# are stored (uncompressed): it compresses better as a whole (tools/precompress.py) and
+# zipimport inflates nothing.
+FORMAT = 2
 # Imported before the snapshot so the worker needs no import work after restore.
 PRELOAD = (
     "asyncio",
@@ -128,8 +132,9 @@ def is_fresh(repo_root: Path) -> bool:
         wheel = find_wheel(repo_root)
     except (OSError, ValueError):
         return False
-    return (
-        manifest.get("pyodide_build") == build_id
+    return bool(
+        manifest.get("format") == FORMAT
+        and manifest.get("pyodide_build") == build_id
         and manifest["wheel"]["file"] == wheel.name
         and manifest["wheel"]["sha256"] == _sha256(wheel)
         and _sha256(out / manifest["stdlib"]["file"]) == manifest["stdlib"]["sha256"]
@@ -188,6 +193,7 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
     (out / "node-result.json").unlink()
     zip_name = "python_stdlib.pyc.zip"
     manifest = {
+        "format": FORMAT,
         "pyodide_version": result["pyodide_version"],
         "pyodide_build": pyodide_build_id(pyodide_dir),
         "stdlib": {"file": zip_name, "sha256": _sha256(out / zip_name)},

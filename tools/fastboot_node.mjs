@@ -19,7 +19,7 @@ import importlib._bootstrap_external as be, zipfile, io, marshal
 src = zipfile.ZipFile('/lib/python314.zip')
 out = io.BytesIO()
 kept = compiled = 0
-with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as dst:
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as dst:
     for info in sorted(src.infolist(), key=lambda i: i.filename):
         data = src.read(info)
         name = info.filename
@@ -32,12 +32,12 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as dst:
                 # mtime 0 / size 0: zipimport skips the staleness check when no source is beside it
                 pyc = be._code_to_timestamp_pyc(code, 0, 0)
                 zi = zipfile.ZipInfo(name + 'c', date_time=(1980, 1, 1, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
+                zi.compress_type = zipfile.ZIP_STORED
                 dst.writestr(zi, bytes(pyc))
                 compiled += 1
                 continue
         zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        zi.compress_type = zipfile.ZIP_DEFLATED if not name.endswith('/') else zipfile.ZIP_STORED
+        zi.compress_type = zipfile.ZIP_STORED
         dst.writestr(zi, data)
         kept += 1
 with open('/tmp/stdlib.pyc.zip', 'wb') as f:

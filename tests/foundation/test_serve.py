@@ -40,14 +40,15 @@ def pid_alive(pid: int) -> bool:
 
 
 class Serve:
-    def __init__(self, tmp: Path, with_emulator: bool) -> None:
+    def __init__(self, tmp: Path, with_emulator: bool, compress: bool = False) -> None:
         self.port = free_port()
         self.emulator_port = free_port()
         self.config = tmp / "config.json"
         code = (
             "import sys, pathlib; sys.path.insert(0, sys.argv[1]); import build; "
             "build.serve('127.0.0.1', int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', "
-            "data=pathlib.Path(sys.argv[5]), demo_config=pathlib.Path(sys.argv[6]))"
+            "data=pathlib.Path(sys.argv[5]), demo_config=pathlib.Path(sys.argv[6]), "
+            "compress=sys.argv[7] == '1')"
         )
         self.proc = subprocess.Popen(
             [
@@ -60,6 +61,7 @@ class Serve:
                 "1" if with_emulator else "0",
                 str(tmp / "state.sqlite"),
                 str(self.config),
+                "1" if compress else "0",
             ],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
@@ -118,3 +120,35 @@ def test_serve_with_emulator_writes_config_and_leaves_no_orphans(serving: Serve)
     assert not pid_alive(emulator_pid), serving.output
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", serving.emulator_port), 1):
         pass
+
+
+WASM = ROOT / "web/vendor/pyodide.asm.wasm"
+
+
+@pytest.mark.skipif(
+    not Path(str(WASM) + ".gz").exists(), reason="run `python build.py bundle` first"
+)
+@pytest.mark.parametrize("compress", [False, True])
+def test_serve_compression_is_opt_in(tmp_path: Path, compress: bool) -> None:
+    """Plain bytes by default (faster on 127.0.0.1); `--compress` sends the siblings."""
+    serve = Serve(tmp_path, with_emulator=False, compress=compress)
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{serve.port}/vendor/pyodide.asm.wasm",
+            method="HEAD",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            encoding = resp.headers["Content-Encoding"]
+            length = int(resp.headers["Content-Length"])
+        assert serve.interrupt() == 0
+    finally:
+        if serve.proc.poll() is None:
+            serve.proc.kill()
+            serve.proc.wait()
+    if compress:
+        assert encoding == "gzip"
+        assert length == Path(str(WASM) + ".gz").stat().st_size
+    else:
+        assert encoding is None
+        assert length == WASM.stat().st_size

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import importlib.util
+import os
+import secrets
+import sys
+import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +120,263 @@ async def test_serves_concurrent_requests(site: Path) -> None:
 
         bodies = await asyncio.gather(*(asyncio.to_thread(fetch, "big.bin") for _ in range(8)))
     assert all(body == big.read_bytes() for body in bodies)
+
+
+# ----------------------------------------------------------------------------- gzip siblings
+
+_pc_spec = importlib.util.spec_from_file_location("_precompress", ROOT / "tools/precompress.py")
+assert _pc_spec is not None and _pc_spec.loader is not None
+precompress = importlib.util.module_from_spec(_pc_spec)
+sys.modules["_precompress"] = precompress  # dataclasses look their module up
+_pc_spec.loader.exec_module(precompress)
+
+
+def request(url: str, method: str = "GET", **headers: str) -> tuple[int, Any, bytes]:
+    req = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+@pytest.fixture
+def gz_site(tmp_path: Path) -> Path:
+    """A compressible .wasm and .js with .gz siblings from tools/precompress.py."""
+    (tmp_path / "big.wasm").write_bytes(b"\0asm\1\0\0\0" + bytes(range(256)) * 400)
+    (tmp_path / "app.js").write_text("export const value = 'abc';\n" * 200)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
+    assert stats.written == 2
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ("identity", False),
+        ("gzip", True),
+        ("deflate, gzip;q=1.0, br", True),
+        ("x-gzip", True),
+        ("GZIP", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.0, deflate", False),
+        ("*", True),
+        ("*;q=0", False),
+        ("*, gzip;q=0", False),
+        ("gzip;q=0.5, *;q=0", True),
+        ("br, deflate", False),
+    ],
+)
+def test_accepts_gzip(header: str | None, expected: bool) -> None:
+    assert static_server.accepts_gzip(header) is expected
+
+
+def test_gzip_sent_when_accepted(gz_site: Path) -> None:
+    original = (gz_site / "big.wasm").read_bytes()
+    with StaticServer(gz_site) as server:
+        status, headers, body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Content-Type"] == "application/wasm"
+    assert "Accept-Encoding" in headers["Vary"]
+    assert int(headers["Content-Length"]) == len(body) < len(original)
+    assert body == (gz_site / "big.wasm.gz").read_bytes()
+    assert gzip.decompress(body) == original
+
+
+def test_original_sent_when_gzip_not_accepted(gz_site: Path) -> None:
+    original = (gz_site / "app.js").read_bytes()
+    with StaticServer(gz_site) as server:
+        for accept in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0"}):
+            status, headers, body = request(server.url + "app.js", **accept)
+            assert status == 200
+            assert headers["Content-Encoding"] is None
+            assert headers["Content-Type"].startswith("text/javascript")
+            assert "Accept-Encoding" in headers["Vary"]
+            assert int(headers["Content-Length"]) == len(original)
+            assert body == original
+
+
+def test_stale_gzip_ignored(gz_site: Path) -> None:
+    target = gz_site / "app.js"
+    target.write_text("export const value = 'changed';\n" * 200)  # rebuilt after its .gz
+    gz = gz_site / "app.js.gz"
+    old = target.stat().st_mtime_ns - 5_000_000_000
+    os.utime(gz, ns=(old, old))
+    with StaticServer(gz_site) as server:
+        status, headers, body = request(server.url + "app.js", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] is None
+    assert body == target.read_bytes()
+
+
+def test_compress_off_ignores_siblings(gz_site: Path) -> None:
+    with StaticServer(gz_site, compress=False) as server:
+        _, headers, body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] is None
+    assert body == (gz_site / "big.wasm").read_bytes()
+
+
+def test_range_request_gets_original_bytes(gz_site: Path) -> None:
+    """No Range support: the whole original (200) is a valid answer; gzip bytes would not be."""
+    original = (gz_site / "big.wasm").read_bytes()
+    with StaticServer(gz_site) as server:
+        status, headers, body = request(
+            server.url + "big.wasm", **{"Accept-Encoding": "gzip", "Range": "bytes=0-99"}
+        )
+    assert headers["Content-Encoding"] is None
+    if status == 206:
+        assert body == original[:100]
+    else:
+        assert status == 200 and body == original
+
+
+def test_head_matches_get_without_body(gz_site: Path) -> None:
+    with StaticServer(gz_site) as server:
+        status, head, body = request(server.url + "big.wasm", "HEAD", **{"Accept-Encoding": "gzip"})
+        _, get_headers, get_body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and body == b""
+    for name in ("Content-Encoding", "Content-Type", "Content-Length", "Last-Modified"):
+        assert head[name] == get_headers[name]
+    assert int(head["Content-Length"]) == len(get_body)
+
+
+def test_gzip_revalidation_is_304(gz_site: Path) -> None:
+    with StaticServer(gz_site) as server:
+        _, headers, _ = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip"})
+        status, _, body = request(
+            server.url + "big.wasm",
+            **{"Accept-Encoding": "gzip", "If-Modified-Since": headers["Last-Modified"]},
+        )
+        assert status == 304 and body == b""
+        (gz_site / "big.wasm").write_bytes(b"\0asm" + b"new" * 1000)  # newer than the date
+        later = time.time() + 10
+        os.utime(gz_site / "big.wasm", (later, later))
+        status, headers, body = request(
+            server.url + "big.wasm",
+            **{"Accept-Encoding": "gzip", "If-Modified-Since": headers["Last-Modified"]},
+        )
+    assert status == 200
+    assert headers["Content-Encoding"] is None  # its .gz is now stale
+    assert body == b"\0asm" + b"new" * 1000
+
+
+def test_precompress_skips_what_does_not_pay(tmp_path: Path) -> None:
+    (tmp_path / "small.js").write_text("x" * 100)
+    (tmp_path / "lib.zip").write_bytes(b"PK" + b"\0" * 5000)
+    (tmp_path / "noise.bin").write_bytes(secrets.token_bytes(50_000))
+    (tmp_path / "text.json").write_text('{"key": "value"}' * 500)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["lib.zip", "noise.bin", "small.js", "text.json", "text.json.gz"]
+    assert (stats.written, stats.skipped) == (1, 1)
+    assert (
+        gzip.decompress((tmp_path / "text.json.gz").read_bytes())
+        == (tmp_path / "text.json").read_bytes()
+    )
+
+
+def test_precompress_skips_up_to_date_and_refreshes_stale(tmp_path: Path) -> None:
+    src = tmp_path / "a.wasm"
+    src.write_bytes(b"\0asm" + b"abc" * 2000)
+    quiet: dict[str, Any] = {"log": lambda _msg: None, "suffixes": [".gz"]}
+    assert precompress.precompress([tmp_path], **quiet).written == 1
+    gz = tmp_path / "a.wasm.gz"
+    before = gz.stat().st_mtime_ns
+    again = precompress.precompress([tmp_path], **quiet)
+    assert (again.written, again.up_to_date) == (0, 1)
+    assert gz.stat().st_mtime_ns == before
+    src.write_bytes(b"\0asm" + b"xyz" * 2000)
+    later = time.time_ns() + 5_000_000_000
+    os.utime(src, ns=(later, later))
+    assert precompress.precompress([tmp_path], **quiet).written == 1
+    assert gzip.decompress(gz.read_bytes()) == src.read_bytes()
+    assert gz.stat().st_mtime_ns >= src.stat().st_mtime_ns
+
+
+def test_precompress_big_files_in_worker_processes(tmp_path: Path) -> None:
+    bodies = {
+        name: (name.encode() + secrets.token_hex(1000).encode()) * 600
+        for name in ("one.bin", "two.wasm", "three.js")
+    }
+    for name, body in bodies.items():
+        (tmp_path / name).write_bytes(body)  # 1.2 MB each: over the process-pool threshold
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"], workers=2)
+    assert stats.written == 3
+    for name, body in bodies.items():
+        assert gzip.decompress((tmp_path / (name + ".gz")).read_bytes()) == body
+
+
+@pytest.mark.parametrize(
+    ("header", "coding", "expected"),
+    [
+        ("gzip, deflate, br, zstd", "br", True),
+        ("gzip, deflate", "br", False),
+        ("br;q=0, gzip", "br", False),
+        ("*", "br", True),
+        ("BR", "br", True),
+        ("x-gzip", "br", False),
+    ],
+)
+def test_accepts_other_codings(header: str, coding: str, expected: bool) -> None:
+    assert static_server.accepts(header, coding) is expected
+
+
+@pytest.fixture
+def br_site(tmp_path: Path) -> Path:
+    """A compressible .wasm with both .gz and .br siblings."""
+    pytest.importorskip("brotli")
+    (tmp_path / "big.wasm").write_bytes(b"\0asm\1\0\0\0" + bytes(range(256)) * 400)
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz", ".br"])
+    assert stats.written == 2
+    return tmp_path
+
+
+def test_brotli_preferred_when_accepted(br_site: Path) -> None:
+    brotli = pytest.importorskip("brotli")
+
+    original = (br_site / "big.wasm").read_bytes()
+    with StaticServer(br_site) as server:
+        status, headers, body = request(
+            server.url + "big.wasm", **{"Accept-Encoding": "gzip, deflate, br, zstd"}
+        )
+        _, gz_headers, gz_body = request(
+            server.url + "big.wasm", **{"Accept-Encoding": "gzip, br;q=0"}
+        )
+    assert status == 200
+    assert headers["Content-Encoding"] == "br"
+    assert headers["Content-Type"] == "application/wasm"
+    assert int(headers["Content-Length"]) == len(body)
+    assert body == (br_site / "big.wasm.br").read_bytes()
+    assert brotli.decompress(body) == original
+    assert gz_headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gz_body) == original
+
+
+def test_stale_brotli_falls_back_to_fresh_gzip(br_site: Path) -> None:
+    target = br_site / "big.wasm"
+    old = target.stat().st_mtime_ns - 5_000_000_000
+    os.utime(br_site / "big.wasm.br", ns=(old, old))
+    with StaticServer(br_site) as server:
+        _, headers, body = request(server.url + "big.wasm", **{"Accept-Encoding": "gzip, br"})
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == target.read_bytes()
+
+
+def test_precompress_takes_stored_zips_only(tmp_path: Path) -> None:
+    members = {f"pkg/mod{i}.pyc": (f"payload {i} " * 400).encode() for i in range(5)}
+    for name, kind in (("stored.zip", zipfile.ZIP_STORED), ("deflated.zip", zipfile.ZIP_DEFLATED)):
+        with zipfile.ZipFile(tmp_path / name, "w", kind) as archive:
+            for member, data in members.items():
+                archive.writestr(member, data)
+    assert precompress.is_stored_zip(tmp_path / "stored.zip")
+    assert not precompress.is_stored_zip(tmp_path / "deflated.zip")
+    stats = precompress.precompress([tmp_path], log=lambda _msg: None, suffixes=[".gz"])
+    assert stats.written == 1
+    assert not (tmp_path / "deflated.zip.gz").exists()
+    assert (
+        gzip.decompress((tmp_path / "stored.zip.gz").read_bytes())
+        == (tmp_path / "stored.zip").read_bytes()
+    )
