@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 import secrets
@@ -14,17 +15,23 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request
 
-#: The same launch arguments the project's browser tests and the reference page use.
+
+def _load_chromium_settings() -> Any:
+    # tools/ is not a package; load tools/chromium.py by path, as the test harness does.
+    path = Path(__file__).resolve().parent.parent / "tools" / "chromium.py"
+    spec = importlib.util.spec_from_file_location("_bench_chromium", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CHROMIUM = _load_chromium_settings()
+
+#: The project's Chromium flags (tools/chromium.py), plus a resolver rule: nothing but
+#: 127.0.0.1 resolves, so a CDN URL left in a page fails instead of loading.
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Nothing but 127.0.0.1 resolves, so a CDN URL left in a page fails instead of loading.
+    *_CHROMIUM.CHROMIUM_ARGS,
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 
@@ -62,7 +69,7 @@ def stats(samples: list[float], unit: str = "ms") -> dict[str, Any]:
 def launch(pw: Playwright) -> Browser:
     """Debian's Chromium, headless, with the project's launch arguments."""
     return pw.chromium.launch(
-        executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        executable_path=str(_CHROMIUM.CHROMIUM), headless=True, args=CHROMIUM_ARGS
     )
 
 

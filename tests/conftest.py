@@ -28,29 +28,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 TESTS = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
 PLAYWRIGHT_FIXTURES = frozenset(
     {"playwright", "browser", "browser_type", "new_context", "context", "page", "launch_browser"}
 )
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
-def _load_static_server() -> Any:
+def _load_tool(tool: str) -> Any:
     # tools/ is not an installed package; load it by path (build.py does the same).
-    name = "_tests_static_server"
+    name = f"_tests_{tool}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "static_server.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{tool}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -58,7 +47,9 @@ def _load_static_server() -> Any:
     return module
 
 
-static_server_module = _load_static_server()
+static_server_module = _load_tool("static_server")
+CHROMIUM: Path = _load_tool("chromium").CHROMIUM
+CHROMIUM_ARGS: list[str] = _load_tool("chromium").CHROMIUM_ARGS
 StaticServer = static_server_module.StaticServer
 
 

@@ -38,16 +38,9 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
 }).observe({ type: "longtask", buffered: true });
 """
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# One set of Chromium flags for tests, measurements and benchmarks (tools/chromium.py).
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM_ARGS as ARGS  # noqa: E402
 
 
 def _static_server() -> Any:
