@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,7 +229,8 @@ class LoadClient:
 
     It keeps one 256-bit secret ``a`` (so A is computed once) and caches g^x per user, so a
     sign-in costs it one modexp with a ~512-bit exponent, a fraction of the server's work
-    per sign-in. The protocol on the wire is exactly what any client sends.
+    per sign-in. The protocol on the wire is exactly what any client sends, on one keep-alive
+    connection per load process.
     """
 
     def __init__(self, endpoint: str, cfg: dict[str, Any]) -> None:
@@ -242,12 +245,44 @@ class LoadClient:
         self.large_a = self.powmod(srp.G, self.small_a, srp.N)
         self.srp_a = format(self.large_a, "x")
         self._gx: dict[tuple[str, int], tuple[int, int]] = {}
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One JSON 1.1 call on the client's keep-alive connection (as SDKs and browsers
+        reuse theirs): a new TCP connection per call would make the server pay for accept
+        and close on every request, which no real client asks of it."""
+        body = json.dumps(params)
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+        }
+        for attempt in range(2):
+            if self._conn is None:
+                parts = urllib.parse.urlsplit(self.endpoint)
+                self._conn = http.client.HTTPConnection(
+                    parts.hostname or "127.0.0.1", parts.port or 80, timeout=30
+                )
+            try:
+                self._conn.request("POST", "/", body, headers)
+                resp = self._conn.getresponse()
+                data = resp.read()
+            except (ConnectionError, http.client.HTTPException):
+                # The server closed an idle connection: reconnect once.
+                self._conn.close()
+                self._conn = None
+                if attempt:
+                    raise
+                continue
+            if resp.status != 200:
+                raise RuntimeError(f"{operation}: {resp.status} {data[:300]!r}")
+            out: dict[str, Any] = json.loads(data or b"{}")
+            return out
+        raise AssertionError("unreachable")
 
     def sign_in(self, username: str, password: str) -> None:
         """One USER_SRP_AUTH sign-in; raises when it does not end with tokens."""
         srp = self.srp
-        first = call(
-            self.endpoint,
+        first = self._call(
             "InitiateAuth",
             {
                 "AuthFlow": "USER_SRP_AUTH",
@@ -275,8 +310,7 @@ class LoadClient:
             + timestamp.encode()
         )
         signature = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
-        second = call(
-            self.endpoint,
+        second = self._call(
             "RespondToAuthChallenge",
             {
                 "ChallengeName": "PASSWORD_VERIFIER",
