@@ -416,3 +416,32 @@ def throughput(
             "skipped": "no big modexp seen in the emulator (it does not call pow?)",
         }
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.emulator``: only the emulator throughput, as ``bench/run.py`` measures
+    it (same process layout and ceiling), printed as JSON; no browser needed."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(prog="python -m bench.emulator", description=main.__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="load window")
+    parser.add_argument("--clients", type=int, default=4, help="load generator processes")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument(
+        "--emulator-path",
+        help="PYTHONPATH for the emulator process (default: this repo's src), to compare builds",
+    )
+    args = parser.parse_args(argv)
+    repo = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": args.emulator_path} if args.emulator_path else None
+    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), repo, env) as emu:
+        users = make_users(emu, args.users, "e")
+        result = throughput(emu, users, repo, seconds=args.seconds, clients=args.clients)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

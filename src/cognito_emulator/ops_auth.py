@@ -12,7 +12,6 @@ import binascii
 import hmac
 import json
 import secrets
-import uuid
 from typing import Any
 
 import pyotp
@@ -380,7 +379,7 @@ def _finish(ctx: RequestContext, pool: Item, client: Item, user: Item, state: It
     device_key = state.get("device_key")
     new_device: Item | None = None
     if not device_key and pool.get("DeviceConfiguration"):
-        device_key = f"{pool['Id'].split('_', 1)[0]}_{uuid.uuid4()}"
+        device_key = f"{pool['Id'].split('_', 1)[0]}_{randomness.uuid4()}"
         new_device = {
             "DeviceKey": device_key,
             "pool_id": pool["Id"],
