@@ -106,6 +106,18 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait_seconds(pid: int) -> float | None:
+    """Seconds all threads of a process spent runnable but waiting for a CPU (Linux schedstat),
+    or None: on a shared machine this, not the emulator, is what holds throughput down."""
+    total = 0.0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 @dataclass
 class Emulator:
     """A running emulator process and the demo pool config it wrote."""
@@ -365,9 +377,11 @@ def throughput(
         time.sleep(max(0.0, start_at - time.time()))
         p0 = time.perf_counter()
         cpu0 = cpu_seconds(emu.proc.pid)
+        wait0 = runqueue_wait_seconds(emu.proc.pid)
         time.sleep(seconds)
         p1 = time.perf_counter()
         cpu1 = cpu_seconds(emu.proc.pid)
+        wait1 = runqueue_wait_seconds(emu.proc.pid)
         results = pending.get(timeout=seconds + 120)
     finished = [t for r in results for t in r if start_at <= t <= stop_at]
     calls = [(t, d) for t, d in emu.pow_calls() if p0 <= t <= p1]
@@ -385,6 +399,12 @@ def throughput(
     if cpu0 is not None and cpu1 is not None and finished:
         # How busy the emulator was, and what one sign-in costs it in CPU.
         out["signins_per_s"]["emulator_cpu_share"] = round((cpu1 - cpu0) / (p1 - p0), 3)
+        if wait0 is not None and wait1 is not None:
+            # Share of the window the emulator was ready to run but another process had its
+            # CPU: share + wait near 1 means CPU-bound (the machine, not the clients, limits).
+            out["signins_per_s"]["emulator_runqueue_wait_share"] = round(
+                (wait1 - wait0) / (p1 - p0), 3
+            )
         cpu_ms = 1000 * (cpu1 - cpu0) / len(finished)
         out["signins_per_s"]["emulator_cpu_ms_per_signin"] = round(cpu_ms, 2)
         # What one core fully given to the emulator would sustain at that cost: unlike
