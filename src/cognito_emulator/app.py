@@ -13,12 +13,13 @@ import os
 import re
 import time
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import randomness, registry
+from . import registry
 from .errors import ServiceError, internal, serialization
 from .registry import RequestContext
 from .state import Emulator
@@ -45,10 +46,6 @@ class EmulatorApp:
         self.emulator = emulator
         self.multi_process = multi_process
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="cognito-emulator")
-        # An in-memory store never waits for a disk, and without modexp worker processes a
-        # handler never waits at all: it only holds the GIL. Then a hop to a thread adds two
-        # wake-ups per request and no parallelism, so handlers run on the event loop.
-        self.inline = emulator.store.path is None and emulator.config.compute_workers <= 0
 
     def origin_allowed(self, origin: str) -> bool:
         """Whether a browser page of this origin may call the emulator."""
@@ -94,7 +91,7 @@ class EmulatorApp:
         out = [
             (b"content-type", content_type.encode()),
             (b"content-length", str(len(data)).encode()),
-            (b"x-amzn-requestid", str(randomness.uuid4()).encode()),
+            (b"x-amzn-requestid", str(uuid.uuid4()).encode()),
             *extra,
             *cors,
         ]
@@ -198,8 +195,6 @@ class EmulatorApp:
         return 404, {"__type": "NotFound", "message": f"No route for {method} {path}"}, []
 
     async def _run_plain(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if self.inline:
-            return fn(*args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
 
