@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,6 +104,18 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_wait_seconds(pid: int) -> float | None:
+    """Seconds all threads of a process spent runnable but waiting for a CPU (Linux schedstat),
+    or None: on a shared machine this, not the emulator, is what holds throughput down."""
+    total = 0.0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
 
 @dataclass
@@ -227,7 +241,8 @@ class LoadClient:
 
     It keeps one 256-bit secret ``a`` (so A is computed once) and caches g^x per user, so a
     sign-in costs it one modexp with a ~512-bit exponent, a fraction of the server's work
-    per sign-in. The protocol on the wire is exactly what any client sends.
+    per sign-in. The protocol on the wire is exactly what any client sends, on one keep-alive
+    connection per load process.
     """
 
     def __init__(self, endpoint: str, cfg: dict[str, Any]) -> None:
@@ -242,12 +257,44 @@ class LoadClient:
         self.large_a = self.powmod(srp.G, self.small_a, srp.N)
         self.srp_a = format(self.large_a, "x")
         self._gx: dict[tuple[str, int], tuple[int, int]] = {}
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One JSON 1.1 call on the client's keep-alive connection (as SDKs and browsers
+        reuse theirs): a new TCP connection per call would make the server pay for accept
+        and close on every request, which no real client asks of it."""
+        body = json.dumps(params)
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+        }
+        for attempt in range(2):
+            if self._conn is None:
+                parts = urllib.parse.urlsplit(self.endpoint)
+                self._conn = http.client.HTTPConnection(
+                    parts.hostname or "127.0.0.1", parts.port or 80, timeout=30
+                )
+            try:
+                self._conn.request("POST", "/", body, headers)
+                resp = self._conn.getresponse()
+                data = resp.read()
+            except (ConnectionError, http.client.HTTPException):
+                # The server closed an idle connection: reconnect once.
+                self._conn.close()
+                self._conn = None
+                if attempt:
+                    raise
+                continue
+            if resp.status != 200:
+                raise RuntimeError(f"{operation}: {resp.status} {data[:300]!r}")
+            out: dict[str, Any] = json.loads(data or b"{}")
+            return out
+        raise AssertionError("unreachable")
 
     def sign_in(self, username: str, password: str) -> None:
         """One USER_SRP_AUTH sign-in; raises when it does not end with tokens."""
         srp = self.srp
-        first = call(
-            self.endpoint,
+        first = self._call(
             "InitiateAuth",
             {
                 "AuthFlow": "USER_SRP_AUTH",
@@ -275,8 +322,7 @@ class LoadClient:
             + timestamp.encode()
         )
         signature = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
-        second = call(
-            self.endpoint,
+        second = self._call(
             "RespondToAuthChallenge",
             {
                 "ChallengeName": "PASSWORD_VERIFIER",
@@ -331,9 +377,11 @@ def throughput(
         time.sleep(max(0.0, start_at - time.time()))
         p0 = time.perf_counter()
         cpu0 = cpu_seconds(emu.proc.pid)
+        wait0 = runqueue_wait_seconds(emu.proc.pid)
         time.sleep(seconds)
         p1 = time.perf_counter()
         cpu1 = cpu_seconds(emu.proc.pid)
+        wait1 = runqueue_wait_seconds(emu.proc.pid)
         results = pending.get(timeout=seconds + 120)
     finished = [t for r in results for t in r if start_at <= t <= stop_at]
     calls = [(t, d) for t, d in emu.pow_calls() if p0 <= t <= p1]
@@ -351,6 +399,12 @@ def throughput(
     if cpu0 is not None and cpu1 is not None and finished:
         # How busy the emulator was, and what one sign-in costs it in CPU.
         out["signins_per_s"]["emulator_cpu_share"] = round((cpu1 - cpu0) / (p1 - p0), 3)
+        if wait0 is not None and wait1 is not None:
+            # Share of the window the emulator was ready to run but another process had its
+            # CPU: share + wait near 1 means CPU-bound (the machine, not the clients, limits).
+            out["signins_per_s"]["emulator_runqueue_wait_share"] = round(
+                (wait1 - wait0) / (p1 - p0), 3
+            )
         cpu_ms = 1000 * (cpu1 - cpu0) / len(finished)
         out["signins_per_s"]["emulator_cpu_ms_per_signin"] = round(cpu_ms, 2)
         # What one core fully given to the emulator would sustain at that cost: unlike
@@ -382,3 +436,32 @@ def throughput(
             "skipped": "no big modexp seen in the emulator (it does not call pow?)",
         }
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.emulator``: only the emulator throughput, as ``bench/run.py`` measures
+    it (same process layout and ceiling), printed as JSON; no browser needed."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(prog="python -m bench.emulator", description=main.__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="load window")
+    parser.add_argument("--clients", type=int, default=4, help="load generator processes")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument(
+        "--emulator-path",
+        help="PYTHONPATH for the emulator process (default: this repo's src), to compare builds",
+    )
+    args = parser.parse_args(argv)
+    repo = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": args.emulator_path} if args.emulator_path else None
+    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), repo, env) as emu:
+        users = make_users(emu, args.users, "e")
+        result = throughput(emu, users, repo, seconds=args.seconds, clients=args.clients)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

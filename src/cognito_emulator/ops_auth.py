@@ -11,12 +11,11 @@ import base64
 import hmac
 import json
 import secrets
-import uuid
 from typing import Any
 
 import pyotp
 
-from . import codes, sessions, srp
+from . import codes, randomness, sessions, srp
 from .errors import ServiceError, invalid_parameter, not_authorized, resource_not_found
 from .model import (
     check_attributes,
@@ -143,7 +142,7 @@ def _srp_challenge(
         "v": format(verifier, "x"),
     }
     state["challenge"] = name
-    session_id = secrets.token_urlsafe(96)
+    session_id = randomness.token_urlsafe(96)
     state["expires"] = emu.now() + emu.config.session_seconds
     emu.store.put("auth_session", session_id, state)
     params = {
@@ -374,12 +373,12 @@ def _finish(ctx: RequestContext, pool: Item, client: Item, user: Item, state: It
     """Issue tokens, a refresh token and (when devices are tracked) new device metadata."""
     emu = ctx.emulator
     now = emu.now()
-    origin_jti = str(uuid.uuid4())
-    refresh = secrets.token_urlsafe(256)
+    origin_jti = str(randomness.uuid4())
+    refresh = randomness.token_urlsafe(256)
     device_key = state.get("device_key")
     new_device: Item | None = None
     if not device_key and pool.get("DeviceConfiguration"):
-        device_key = f"{pool['Id'].split('_', 1)[0]}_{uuid.uuid4()}"
+        device_key = f"{pool['Id'].split('_', 1)[0]}_{randomness.uuid4()}"
         new_device = {
             "DeviceKey": device_key,
             "pool_id": pool["Id"],

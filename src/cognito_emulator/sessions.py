@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import secrets
 from typing import TYPE_CHECKING, Any
 
+from . import randomness
 from .errors import not_authorized
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ EXPIRED = "Invalid session for the user, session is expired."
 
 def new_session(emu: Emulator, state: Item) -> str:
     """Store a session state under a fresh random id and return the id."""
-    session_id = secrets.token_urlsafe(96)
+    session_id = randomness.token_urlsafe(96)
     state["expires"] = emu.now() + emu.config.session_seconds
     emu.store.put("auth_session", session_id, state)
     return session_id

@@ -10,9 +10,10 @@ import base64
 import hashlib
 import hmac
 import os
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from . import randomness
 
 
 def _load_powmod() -> tuple[Callable[[int, int, int], int], str]:
@@ -99,12 +100,12 @@ def compute_verifier(x: int) -> int:
 
 def new_salt() -> int:
     """A random 128-bit salt, as the SDK makes for devices."""
-    return int.from_bytes(secrets.token_bytes(16), "big")
+    return int.from_bytes(randomness.token_bytes(16), "big")
 
 
 def new_private_b() -> int:
     """A 256-bit random server secret: enough entropy, and cheap to exponentiate with."""
-    return secrets.randbits(256) | (1 << 255)
+    return randomness.randbits(256) | (1 << 255)
 
 
 def compute_large_b(verifier: int, small_b: int) -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from . import randomness
 from .errors import not_authorized
 from .store import Store
 
@@ -92,7 +92,7 @@ def issue_tokens(
     private, kid = emu.keys.key(pool_id)
     now = int(emu.now())
     iss = f"{ctx.issuer_base.rstrip('/')}/{pool_id}"
-    event_id = str(uuid.uuid4())
+    event_id = str(randomness.uuid4())
     access_seconds = client["_access_seconds"]
     id_seconds = client["_id_seconds"]
     sub = user["attributes"]["sub"]
@@ -107,7 +107,7 @@ def issue_tokens(
         "auth_time": auth_time,
         "exp": now + access_seconds,
         "iat": now,
-        "jti": str(uuid.uuid4()),
+        "jti": str(randomness.uuid4()),
         "username": user["username"],
     }
     if device_key:
@@ -131,7 +131,7 @@ def issue_tokens(
             "auth_time": auth_time,
             "exp": now + id_seconds,
             "iat": now,
-            "jti": str(uuid.uuid4()),
+            "jti": str(randomness.uuid4()),
         }
     )
     headers = {"kid": kid}
