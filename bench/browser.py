@@ -309,11 +309,23 @@ _GZ_CACHE: dict[tuple[str, float, int], int] = {}
 
 
 def _gz_size(path: str) -> tuple[int, int]:
-    """(size, gzip -6 size or size when that is smaller) of a file, cached by mtime."""
+    """(size, compressed size) of a file as a compressing server sends it, cached by mtime.
+
+    The compressed size is that of the smallest fresh ``.br``/``.gz`` sibling that
+    ``build.py bundle`` wrote (what ``tools/static_server.py`` sends with compression on),
+    else gzip -6 of the file; never more than the raw size (wheels are compressed already).
+    """
     st = Path(path).stat()
     key = (path, st.st_mtime, st.st_size)
     if key not in _GZ_CACHE:
-        _GZ_CACHE[key] = min(st.st_size, len(gzip.compress(Path(path).read_bytes(), 6)))
+        sizes = [st.st_size]
+        for suffix in (".br", ".gz"):
+            sibling = Path(path + suffix)
+            if sibling.is_file() and sibling.stat().st_mtime >= st.st_mtime:
+                sizes.append(sibling.stat().st_size)
+        if len(sizes) == 1:
+            sizes.append(len(gzip.compress(Path(path).read_bytes(), 6)))
+        _GZ_CACHE[key] = min(sizes)
     return st.st_size, _GZ_CACHE[key]
 
 
@@ -329,8 +341,8 @@ def cold_load_bytes(
     """Bytes a cold load of ``url`` transfers until ready, counted on the server side.
 
     ``served`` is the static server's log of file bodies sent (the page's worker fetches
-    included, which the page's response events miss). Each body counts as gzip -6 would
-    serve it, or raw when that is smaller (wheels and zips are compressed already).
+    included, which the page's response events miss). Each body counts as a compressing
+    server sends it (see ``_gz_size``).
     """
     ctx = new_context(browser, blocked)
     page = ctx.new_page()
