@@ -119,6 +119,8 @@ def parse_srp_int(hex_str: str) -> int:
     Raises:
         SRPError: the string is not hexadecimal.
     """
+    if not isinstance(hex_str, str):  # e.g. a null or a number in a forged answer
+        raise SRPError(f"not a hex integer: {type(hex_str).__name__}")
     text = hex_str.strip()
     negative = text.startswith("-")
     digits = text[1:] if negative else text

@@ -62,6 +62,10 @@ def test_parse_srp_int() -> None:
     for bad in ["", "-", "xyz", "0x10", "1 2", "--1"]:
         with pytest.raises(SRPError):
             srp.parse_srp_int(bad)
+    # A forged answer may carry JSON null or a number where the hex string belongs.
+    for wrong_type in [None, 255, 1.5, ["ff"], {"v": "ff"}]:
+        with pytest.raises(SRPError):
+            srp.parse_srp_int(wrong_type)  # type: ignore[arg-type]
 
 
 def test_constants() -> None:

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from amazon_cognito_identity import (
@@ -322,6 +322,13 @@ answers = st.fixed_dictionaries(
 @given(
     script=st.lists(answers, min_size=1, max_size=4),
     flow=st.sampled_from(["USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH"]),
+)
+# Found by this test in CI: a null SRP_B crashed the hex parser with AttributeError.
+@example(
+    script=[
+        {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {"SALT": "", "SRP_B": None}}
+    ],
+    flow="USER_SRP_AUTH",
 )
 def test_sign_in_parsers_survive_random_answers(script: list[dict[str, Any]], flow: str) -> None:
     replies = list(script)
