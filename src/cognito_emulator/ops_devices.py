@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .access import caller
@@ -18,6 +20,20 @@ def _device(ctx: RequestContext, pool: Item, user: Item, device_key: str) -> Ite
     if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
         raise resource_not_found("Device does not exist.")
     return device
+
+
+@contextmanager
+def _updating_device(
+    ctx: RequestContext, pool: Item, user: Item, device_key: str
+) -> Iterator[Item]:
+    """Read-modify-write of one of the user's devices in a store transaction: yields the record,
+    then stamps ``modified`` and stores it when the block ends normally."""
+    emu = ctx.emulator
+    with emu.store.transaction():
+        device = _device(ctx, pool, user, device_key)
+        yield device
+        device["modified"] = emu.now()
+        emu.store.put("device", device_key, device)
 
 
 def _b64_int(text: Any, name: str) -> int:
@@ -53,24 +69,20 @@ def device_type(device: Item) -> Item:
 @idp("ConfirmDevice")
 def confirm_device(ctx: RequestContext, params: Params) -> Params:
     """ConfirmDevice: store salt + verifier; remembered at once unless the pool asks the user."""
-    emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     device_key = req_str(params, "DeviceKey")
     config = opt_dict(params, "DeviceSecretVerifierConfig")
     verifier = _b64_int(config.get("PasswordVerifier"), "PasswordVerifier")
     salt = _b64_int(config.get("Salt"), "Salt")
     prompt = bool((pool.get("DeviceConfiguration") or {}).get("DeviceOnlyRememberedOnUserPrompt"))
-    with emu.store.transaction():
-        device = _device(ctx, pool, user, device_key)
+    with _updating_device(ctx, pool, user, device_key) as device:
         device.update(
             salt=format(salt, "x"),
             verifier=format(verifier, "x"),
             confirmed=True,
             remembered=not prompt,
             name=opt_str(params, "DeviceName") or "",
-            modified=emu.now(),
         )
-        emu.store.put("device", device_key, device)
     return {"UserConfirmationNecessary": prompt}
 
 
@@ -115,17 +127,13 @@ def list_devices(ctx: RequestContext, params: Params) -> Params:
 @idp("UpdateDeviceStatus")
 def update_device_status(ctx: RequestContext, params: Params) -> Params:
     """UpdateDeviceStatus: remembered / not_remembered."""
-    emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     device_key = req_str(params, "DeviceKey")
     status = opt_str(params, "DeviceRememberedStatus")
     if status not in ("remembered", "not_remembered"):
         raise invalid_parameter("DeviceRememberedStatus must be 'remembered' or 'not_remembered'")
-    with emu.store.transaction():
-        device = _device(ctx, pool, user, device_key)
+    with _updating_device(ctx, pool, user, device_key) as device:
         device["remembered"] = status == "remembered"
-        device["modified"] = emu.now()
-        emu.store.put("device", device["DeviceKey"], device)
     return {}
 
 
