@@ -326,3 +326,11 @@ def updating_user(emu: Emulator, pool: Item, name: str) -> Iterator[Item]:
         user = require_user(emu, pool, name)
         yield user
         save_user(emu, pool, user)
+
+
+def owned_device(emu: Emulator, pool: Item, user: Item, device_key: str) -> Item | None:
+    """The device record under ``device_key`` when it belongs to this user of this pool."""
+    device: Item | None = emu.store.get("device", device_key)
+    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
+        return None
+    return device

@@ -32,6 +32,7 @@ from .model import (
     client_from_params,
     find_user,
     mask,
+    owned_device,
     password_matches,
     pool_name,
     require_user,
@@ -127,13 +128,6 @@ def _parse_a(text: str) -> int:
     if value % srp.N == 0:
         raise invalid_parameter("SRP_A mod N must not be zero")
     return value
-
-
-def _get_device(emu: Any, pool: Item, user: Item, device_key: str) -> Item | None:
-    device: Item | None = emu.store.get("device", device_key)
-    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
-        return None
-    return device
 
 
 # ---------------------------------------------------------------- SRP
@@ -272,7 +266,7 @@ def _respond_password_verifier(answer: _ClaimAnswer) -> Params:
     device_key = responses.get("DEVICE_KEY")
     if device_key and not peeked.get("fake"):
         user = require_user(emu, pool, peeked["username"])
-        if _get_device(emu, pool, user, device_key) is None:
+        if owned_device(emu, pool, user, device_key) is None:
             # Not using up the session: the JS SDK retries the same answer without DEVICE_KEY.
             raise resource_not_found("Device does not exist.")
     state = sessions.take(emu, block_session, client["ClientId"], "PASSWORD_VERIFIER")
@@ -321,7 +315,7 @@ def _after_primary(
         )
     device_key = state.get("device_key")
     if device_key and not state.get("device_trusted"):
-        device = _get_device(emu, pool, user, device_key)
+        device = owned_device(emu, pool, user, device_key)
         if device is None or not device.get("confirmed"):
             state["device_key"] = None
         elif device.get("remembered"):
@@ -790,7 +784,7 @@ def _respond_device_srp(turn: _Turn) -> Params:
     user = turn.user
     device_key = need(turn.responses, "DEVICE_KEY")
     large_a = _parse_a(need(turn.responses, "SRP_A"))
-    device = _get_device(turn.ctx.emulator, turn.pool, user, device_key)
+    device = owned_device(turn.ctx.emulator, turn.pool, user, device_key)
     if device is None or not device.get("verifier"):
         raise resource_not_found("Device does not exist.")
     turn.state["device_key"] = device_key
@@ -812,7 +806,7 @@ def _respond_device_verifier(answer: _ClaimAnswer) -> Params:
     state = sessions.take(emu, block_session, client["ClientId"], "DEVICE_PASSWORD_VERIFIER")
     user = require_user(emu, pool, state["username"])
     device_key = need(responses, "DEVICE_KEY")
-    device = _get_device(emu, pool, user, device_key)
+    device = owned_device(emu, pool, user, device_key)
     if device is None or device_key != state.get("device_key"):
         raise resource_not_found("Device does not exist.")
     if not _verify_claim(ctx, state, responses, device["group_key"], device_key):

@@ -9,6 +9,7 @@ from typing import Any
 
 from .access import caller
 from .errors import invalid_parameter, resource_not_found
+from .model import owned_device
 from .registry import Params, RequestContext, idp
 from .validation import opt_dict, opt_int, opt_str, req_str
 
@@ -16,8 +17,8 @@ Item = dict[str, Any]
 
 
 def _device(ctx: RequestContext, pool: Item, user: Item, device_key: str) -> Item:
-    device: Item | None = ctx.emulator.store.get("device", device_key)
-    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
+    device = owned_device(ctx.emulator, pool, user, device_key)
+    if device is None:
         raise resource_not_found("Device does not exist.")
     return device
 
