@@ -256,16 +256,21 @@ def delete_user(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
+def _revoke_origin(ctx: RequestContext, jti: str) -> None:
+    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
+    store = ctx.emulator.store
+    origin = store.get("origin", jti) or {}
+    origin["revoked"] = True
+    store.put("origin", jti, origin)
+
+
 def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
     """Revoke every session (refresh token family) of a user."""
     store = ctx.emulator.store
     prefix = f"{pool['Id']}/{user['username']}/"
     with store.transaction():
         for key, _item in store.scan("user_origin", prefix):
-            jti = key.rsplit("/", 1)[-1]
-            origin = store.get("origin", jti) or {}
-            origin["revoked"] = True
-            store.put("origin", jti, origin)
+            _revoke_origin(ctx, key.rsplit("/", 1)[-1])
 
 
 @idp("GlobalSignOut")
@@ -297,7 +302,5 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     if refresh["client_id"] != client["ClientId"]:
         raise not_authorized("Invalid token")
     with emu.store.transaction():
-        origin = emu.store.get("origin", refresh["origin_jti"]) or {}
-        origin["revoked"] = True
-        emu.store.put("origin", refresh["origin_jti"], origin)
+        _revoke_origin(ctx, refresh["origin_jti"])
     return {}
