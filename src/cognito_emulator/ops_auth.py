@@ -14,8 +14,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import pyotp
-
 from . import codes, randomness, sessions, srp
 from .errors import (
     ServiceError,
@@ -709,7 +707,7 @@ def _respond_totp(turn: _Turn) -> Params:
     state = turn.state
     code = need(turn.responses, "SOFTWARE_TOKEN_MFA_CODE")
     secret = turn.user.get("totp_secret")
-    if not secret or not pyotp.TOTP(secret).verify(code, for_time=int(emu.now()), valid_window=1):
+    if not codes.totp_matches(emu, secret, code):
         state["totp_attempts"] = int(state.get("totp_attempts", 0)) + 1
         if state["totp_attempts"] < 5:
             sessions.restore(emu, turn.session_id, state)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyotp
 
-from . import sessions
+from . import codes, sessions
 from .access import caller
 from .errors import ServiceError, invalid_parameter
 from .model import get_pool, updating_user
@@ -100,7 +100,7 @@ def associate_software_token(ctx: RequestContext, params: Params) -> Params:
 
 
 def _check_totp(emu: Any, secret: str | None, code: str) -> None:
-    if not secret or not pyotp.TOTP(secret).verify(code, for_time=int(emu.now()), valid_window=1):
+    if not codes.totp_matches(emu, secret, code):
         raise ServiceError(
             "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
         )
