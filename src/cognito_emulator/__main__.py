@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -21,6 +22,18 @@ from .registry import RequestContext
 from .seed import apply_seed, ensure_demo, load_seed
 from .state import Emulator, EmulatorConfig
 from .testing import KEEP_ALIVE_SECONDS
+
+
+def _server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """uvicorn settings shared by the single-process and the multi-worker server."""
+    return {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+        "access_log": False,
+        "backlog": 2048,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,24 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             "cognito_emulator.app:app_from_env",
             factory=True,
             workers=args.workers,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            access_log=False,
-            backlog=2048,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            **_server_options(args),
         )
         return 0
     try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            access_log=False,
-            backlog=2048,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
+        uvicorn.run(app, **_server_options(args))
     finally:
         emulator.close()
     return 0

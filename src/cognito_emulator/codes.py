@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+import pyotp
+
 from .errors import ServiceError, code_mismatch, expired_code
 
 if TYPE_CHECKING:
@@ -74,3 +76,10 @@ def check_code(emu: Emulator, pool_id: str, username: str, kind: str, code: str)
 def drop_codes(emu: Emulator, pool_id: str, username: str) -> None:
     """Forget every pending code of a user (deleted user)."""
     emu.store.delete_prefix("code", f"{pool_id}/{username}/")
+
+
+def totp_matches(emu: Emulator, secret: str | None, code: str) -> bool:
+    """Whether ``code`` is the TOTP of ``secret`` at emulator time (one 30 s step either way)."""
+    if not secret:
+        return False
+    return bool(pyotp.TOTP(secret).verify(code, for_time=int(emu.now()), valid_window=1))

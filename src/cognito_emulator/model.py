@@ -9,6 +9,8 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import srp
@@ -314,3 +316,21 @@ def public_client(client: Item) -> Item:
 def public_pool(pool: Item) -> Item:
     """A pool as DescribeUserPool shows it (no emulator fields)."""
     return {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}
+
+
+@contextmanager
+def updating_user(emu: Emulator, pool: Item, name: str) -> Iterator[Item]:
+    """Read-modify-write of one user in a store transaction: yields the current record and saves
+    it when the block ends normally (nothing is saved when the block raises)."""
+    with emu.store.transaction():
+        user = require_user(emu, pool, name)
+        yield user
+        save_user(emu, pool, user)
+
+
+def owned_device(emu: Emulator, pool: Item, user: Item, device_key: str) -> Item | None:
+    """The device record under ``device_key`` when it belongs to this user of this pool."""
+    device: Item | None = emu.store.get("device", device_key)
+    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
+        return None
+    return device

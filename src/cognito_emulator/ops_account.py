@@ -21,6 +21,7 @@ from .model import (
     require_user,
     save_user,
     set_password,
+    updating_user,
 )
 from .ops_admin import delete_user_data
 from .registry import Params, RequestContext, idp
@@ -37,14 +38,20 @@ def _auto_verify_target(pool: Params, user: Params) -> tuple[str, str, str] | No
     return None
 
 
+def _client_request(ctx: RequestContext, params: Params, *names: str) -> tuple[Params, list[str]]:
+    """The pool of the request's app client, and Username then the required string parameters
+    ``names`` (read in that order), after the SecretHash check on the username."""
+    pool, client = client_from_params(ctx, params)
+    values = [req_str(params, name) for name in ("Username", *names)]
+    check_secret_hash(client, values[0], opt_str(params, "SecretHash"))
+    return pool, values
+
+
 @idp("SignUp")
 def sign_up(ctx: RequestContext, params: Params) -> Params:
     """SignUp: the password becomes a salt + verifier; a code goes to the outbox."""
     emu = ctx.emulator
-    pool, client = client_from_params(ctx, params)
-    username = req_str(params, "Username")
-    password = req_str(params, "Password")
-    check_secret_hash(client, username, opt_str(params, "SecretHash"))
+    pool, (username, password) = _client_request(ctx, params, "Password")
     attrs = attr_param(params, "UserAttributes")
     attr_param(params, "ValidationData")
     check_attributes(pool, attrs)
@@ -80,21 +87,16 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
 def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
     """ConfirmSignUp with the outbox code."""
     emu = ctx.emulator
-    pool, client = client_from_params(ctx, params)
-    name = req_str(params, "Username")
-    code = req_str(params, "ConfirmationCode")
-    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    pool, (name, code) = _client_request(ctx, params, "ConfirmationCode")
     user = require_user(emu, pool, name)
     if user["status"] != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user['status']}")
     codes.check_code(emu, pool["Id"], user["username"], "signup", code)
-    with emu.store.transaction():
-        user = require_user(emu, pool, name)
+    with updating_user(emu, pool, name) as user:
         user["status"] = "CONFIRMED"
         target = _auto_verify_target(pool, user)
         if target:
             user["attributes"][f"{target[1]}_verified"] = "true"
-        save_user(emu, pool, user)
     return {}
 
 
@@ -102,9 +104,7 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
 def resend_confirmation_code(ctx: RequestContext, params: Params) -> Params:
     """ResendConfirmationCode."""
     emu = ctx.emulator
-    pool, client = client_from_params(ctx, params)
-    name = req_str(params, "Username")
-    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    pool, (name,) = _client_request(ctx, params)
     user = require_user(emu, pool, name)
     if user["status"] != "UNCONFIRMED":
         raise invalid_parameter("User is already confirmed.")
@@ -119,9 +119,7 @@ def resend_confirmation_code(ctx: RequestContext, params: Params) -> Params:
 def forgot_password(ctx: RequestContext, params: Params) -> Params:
     """ForgotPassword: a code to the user's email (or phone)."""
     emu = ctx.emulator
-    pool, client = client_from_params(ctx, params)
-    name = req_str(params, "Username")
-    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    pool, (name,) = _client_request(ctx, params)
     user = require_user(emu, pool, name)
     target = delivery(user)
     if target is None:
@@ -137,22 +135,16 @@ def forgot_password(ctx: RequestContext, params: Params) -> Params:
 def confirm_forgot_password(ctx: RequestContext, params: Params) -> Params:
     """ConfirmForgotPassword: code check, policy check, new verifier."""
     emu = ctx.emulator
-    pool, client = client_from_params(ctx, params)
-    name = req_str(params, "Username")
-    code = req_str(params, "ConfirmationCode")
-    password = req_str(params, "Password")
-    check_secret_hash(client, name, opt_str(params, "SecretHash"))
+    pool, (name, code, password) = _client_request(ctx, params, "ConfirmationCode", "Password")
     user = require_user(emu, pool, name)
     check_password_policy(pool, password)
     codes.check_code(emu, pool["Id"], user["username"], "forgot_password", code)
-    with emu.store.transaction():
-        user = require_user(emu, pool, name)
+    with updating_user(emu, pool, name) as user:
         set_password(emu, pool, user, password)
         if user["status"] in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
             user["status"] = "CONFIRMED"
         user["failed"] = 0
         user["locked_until"] = 0.0
-        save_user(emu, pool, user)
     return {}
 
 
@@ -234,10 +226,8 @@ def verify_user_attribute(ctx: RequestContext, params: Params) -> Params:
     name = req_str(params, "AttributeName")
     code = req_str(params, "Code")
     codes.check_code(emu, pool["Id"], user["username"], f"verify_{name}", code)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         user["attributes"][f"{name}_verified"] = "true"
-        save_user(emu, pool, user)
     return {}
 
 
@@ -253,10 +243,8 @@ def change_password(ctx: RequestContext, params: Params) -> Params:
     if not password_matches(emu, pool, user, previous):
         raise not_authorized("Incorrect username or password.")
     check_password_policy(pool, proposed)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         set_password(emu, pool, user, proposed)
-        save_user(emu, pool, user)
     return {}
 
 
@@ -268,16 +256,21 @@ def delete_user(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
+def _revoke_origin(ctx: RequestContext, jti: str) -> None:
+    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
+    store = ctx.emulator.store
+    origin = store.get("origin", jti) or {}
+    origin["revoked"] = True
+    store.put("origin", jti, origin)
+
+
 def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
     """Revoke every session (refresh token family) of a user."""
     store = ctx.emulator.store
     prefix = f"{pool['Id']}/{user['username']}/"
     with store.transaction():
         for key, _item in store.scan("user_origin", prefix):
-            jti = key.rsplit("/", 1)[-1]
-            origin = store.get("origin", jti) or {}
-            origin["revoked"] = True
-            store.put("origin", jti, origin)
+            _revoke_origin(ctx, key.rsplit("/", 1)[-1])
 
 
 @idp("GlobalSignOut")
@@ -309,7 +302,5 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     if refresh["client_id"] != client["ClientId"]:
         raise not_authorized("Invalid token")
     with emu.store.transaction():
-        origin = emu.store.get("origin", refresh["origin_jti"]) or {}
-        origin["revoked"] = True
-        emu.store.put("origin", refresh["origin_jti"], origin)
+        _revoke_origin(ctx, refresh["origin_jti"])
     return {}

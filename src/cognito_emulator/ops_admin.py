@@ -26,6 +26,7 @@ from .model import (
     save_user,
     set_password,
     token_seconds,
+    updating_user,
     user_key,
 )
 from .registry import Params, RequestContext, idp
@@ -298,15 +299,13 @@ def admin_confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
     """AdminConfirmSignUp."""
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
-    with emu.store.transaction():
-        user = require_user(emu, pool, req_str(params, "Username"))
+    with updating_user(emu, pool, req_str(params, "Username")) as user:
         if user["status"] != "UNCONFIRMED":
             raise ServiceError(
                 "NotAuthorizedException",
                 f"User cannot be confirmed. Current status is {user['status']}",
             )
         user["status"] = "CONFIRMED"
-        save_user(emu, pool, user)
     return {}
 
 
@@ -318,13 +317,11 @@ def admin_set_user_password(ctx: RequestContext, params: Params) -> Params:
     password = req_str(params, "Password")
     permanent = opt_bool(params, "Permanent")
     check_password_policy(pool, password)
-    with emu.store.transaction():
-        user = require_user(emu, pool, req_str(params, "Username"))
+    with updating_user(emu, pool, req_str(params, "Username")) as user:
         set_password(emu, pool, user, password)
         user["status"] = "CONFIRMED" if permanent else "FORCE_CHANGE_PASSWORD"
         user["failed"] = 0
         user["locked_until"] = 0.0
-        save_user(emu, pool, user)
     return {}
 
 
@@ -408,10 +405,8 @@ def list_users(ctx: RequestContext, params: Params) -> Params:
 def _set_enabled(ctx: RequestContext, params: Params, enabled: bool) -> Params:
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
-    with emu.store.transaction():
-        user = require_user(emu, pool, req_str(params, "Username"))
+    with updating_user(emu, pool, req_str(params, "Username")) as user:
         user["enabled"] = enabled
-        save_user(emu, pool, user)
     return {}
 
 

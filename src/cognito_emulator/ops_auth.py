@@ -11,12 +11,17 @@ import base64
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-import pyotp
-
 from . import codes, randomness, sessions, srp
-from .errors import ServiceError, invalid_parameter, not_authorized, resource_not_found
+from .errors import (
+    ServiceError,
+    invalid_parameter,
+    not_authorized,
+    resource_not_found,
+    user_not_found,
+)
 from .model import (
     check_attributes,
     check_flow,
@@ -25,11 +30,13 @@ from .model import (
     client_from_params,
     find_user,
     mask,
+    owned_device,
     password_matches,
     pool_name,
     require_user,
     save_user,
     set_password,
+    updating_user,
 )
 from .registry import Params, RequestContext, idp
 from .tokens import issue_tokens
@@ -51,16 +58,24 @@ def _challenge(emu: Any, name: str, state: Item, parameters: dict[str, str]) -> 
     return {"ChallengeName": name, "Session": session_id, "ChallengeParameters": parameters}
 
 
-def _state(pool: Item, client: Item, user: Item, meta: dict[str, str]) -> Item:
+def _state(
+    pool: Item, client: Item, user: Item, meta: dict[str, str], device_key: str | None = None
+) -> Item:
     return {
         "pool_id": pool["Id"],
         "client_id": client["ClientId"],
         "username": user["username"],
         "meta": meta,
-        "device_key": None,
+        "device_key": device_key,
         "device_trusted": False,
         "custom": None,
     }
+
+
+def _check_sign_in(emu: Any, client: Item, ap: dict[str, str], username: str, user: Item) -> None:
+    """The checks every primary sign-in makes once the user is found: secret hash, then lockout."""
+    check_secret_hash(client, username, ap.get("SECRET_HASH"))
+    _check_lock(emu, user)
 
 
 def _check_lock(emu: Any, user: Item) -> None:
@@ -113,13 +128,6 @@ def _parse_a(text: str) -> int:
     return value
 
 
-def _get_device(emu: Any, pool: Item, user: Item, device_key: str) -> Item | None:
-    device: Item | None = emu.store.get("device", device_key)
-    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
-        return None
-    return device
-
-
 # ---------------------------------------------------------------- SRP
 
 
@@ -142,9 +150,7 @@ def _srp_challenge(
         "v": format(verifier, "x"),
     }
     state["challenge"] = name
-    session_id = randomness.token_urlsafe(96)
-    state["expires"] = emu.now() + emu.config.session_seconds
-    emu.store.put("auth_session", session_id, state)
+    session_id = sessions.new_session(emu, state)
     params = {
         "SALT": format(salt, "x"),
         "SRP_B": format(large_b, "x"),
@@ -152,6 +158,29 @@ def _srp_challenge(
         **parameters,
     }
     return {"ChallengeName": name, "Session": session_id, "ChallengeParameters": params}
+
+
+def _password_verifier_challenge(
+    ctx: RequestContext, state: Item, large_a: int, user: Item
+) -> Params:
+    """PASSWORD_VERIFIER against the user's stored salt and verifier."""
+    return _srp_challenge(
+        ctx,
+        "PASSWORD_VERIFIER",
+        state,
+        large_a,
+        int(user["salt"], 16),
+        int(user["verifier"], 16),
+        {"USER_ID_FOR_SRP": user["username"], "USERNAME": user["username"]},
+    )
+
+
+def _claim_session(session_id: str | None, responses: dict[str, str]) -> str:
+    """The session a PASSWORD_CLAIM_SECRET_BLOCK names; a Session sent too must be the same."""
+    block_session = sessions.session_of_secret_block(need(responses, "PASSWORD_CLAIM_SECRET_BLOCK"))
+    if session_id and session_id != block_session:
+        raise not_authorized("Invalid session for the user.")
+    return block_session
 
 
 def _verify_claim(
@@ -197,54 +226,45 @@ def _start_user_srp(
     user = find_user(emu, pool, username)
     if user is None:
         if client.get("PreventUserExistenceErrors") == "ENABLED":
-            # Answer like for a real user; the verifier step then fails.
-            fake = {"username": username, "attributes": {"sub": ""}}
+            # Answer like for a real user (random salt and verifier); the verifier step then fails.
+            fake = {
+                "username": username,
+                "attributes": {"sub": ""},
+                "salt": format(srp.new_salt(), "x"),
+                "verifier": format(srp.compute_verifier(secrets.randbits(256)), "x"),
+            }
             state = _state(pool, client, fake, meta)
             state["fake"] = True
-            return _srp_challenge(
-                ctx,
-                "PASSWORD_VERIFIER",
-                state,
-                large_a,
-                srp.new_salt(),
-                srp.compute_verifier(secrets.randbits(256)),
-                {"USER_ID_FOR_SRP": username, "USERNAME": username},
-            )
-        raise ServiceError("UserNotFoundException", "User does not exist.")
-    check_secret_hash(client, username, ap.get("SECRET_HASH"))
-    _check_lock(emu, user)
+            return _password_verifier_challenge(ctx, state, large_a, fake)
+        raise user_not_found()
+    _check_sign_in(emu, client, ap, username, user)
     if not user.get("verifier"):
         raise not_authorized(INCORRECT)
-    state = _state(pool, client, user, meta)
-    state["device_key"] = ap.get("DEVICE_KEY")
+    state = _state(pool, client, user, meta, ap.get("DEVICE_KEY"))
     state["custom"] = custom
-    return _srp_challenge(
-        ctx,
-        "PASSWORD_VERIFIER",
-        state,
-        large_a,
-        int(user["salt"], 16),
-        int(user["verifier"], 16),
-        {"USER_ID_FOR_SRP": user["username"], "USERNAME": user["username"]},
-    )
+    return _password_verifier_challenge(ctx, state, large_a, user)
 
 
-def _respond_password_verifier(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    session_id: str | None,
-    responses: dict[str, str],
-) -> Params:
+@dataclass(frozen=True)
+class _ClaimAnswer:
+    """An answer to an SRP verifier challenge: its session is named by the secret block."""
+
+    ctx: RequestContext
+    pool: Item
+    client: Item
+    session_id: str | None
+    responses: dict[str, str]
+
+
+def _respond_password_verifier(answer: _ClaimAnswer) -> Params:
+    ctx, pool, client, responses = answer.ctx, answer.pool, answer.client, answer.responses
     emu = ctx.emulator
-    block_session = sessions.session_of_secret_block(need(responses, "PASSWORD_CLAIM_SECRET_BLOCK"))
-    if session_id and session_id != block_session:
-        raise not_authorized("Invalid session for the user.")
+    block_session = _claim_session(answer.session_id, responses)
     peeked = sessions.peek(emu, block_session)
     device_key = responses.get("DEVICE_KEY")
     if device_key and not peeked.get("fake"):
         user = require_user(emu, pool, peeked["username"])
-        if _get_device(emu, pool, user, device_key) is None:
+        if owned_device(emu, pool, user, device_key) is None:
             # Not using up the session: the JS SDK retries the same answer without DEVICE_KEY.
             raise resource_not_found("Device does not exist.")
     state = sessions.take(emu, block_session, client["ClientId"], "PASSWORD_VERIFIER")
@@ -293,7 +313,7 @@ def _after_primary(
         )
     device_key = state.get("device_key")
     if device_key and not state.get("device_trusted"):
-        device = _get_device(emu, pool, user, device_key)
+        device = owned_device(emu, pool, user, device_key)
         if device is None or not device.get("confirmed"):
             state["device_key"] = None
         elif device.get("remembered"):
@@ -480,15 +500,7 @@ def _custom_next(ctx: RequestContext, pool: Item, client: Item, user: Item, stat
         return _finish(ctx, pool, client, user, state)
     name = decision.get("challengeName")
     if name == "PASSWORD_VERIFIER" and state.get("srp_a"):
-        return _srp_challenge(
-            ctx,
-            "PASSWORD_VERIFIER",
-            state,
-            int(state["srp_a"], 16),
-            int(user["salt"], 16),
-            int(user["verifier"], 16),
-            {"USER_ID_FOR_SRP": user["username"], "USERNAME": user["username"]},
-        )
+        return _password_verifier_challenge(ctx, state, int(state["srp_a"], 16), user)
     if name != "CUSTOM_CHALLENGE":
         raise invalid_parameter(f"DefineAuthChallenge returned an unsupported challenge: {name}")
     request = {"challengeName": name, "session": state["custom"], "clientMetadata": state["meta"]}
@@ -520,11 +532,9 @@ def _start_custom(
     username = need(ap, "USERNAME")
     user = find_user(emu, pool, username)
     if user is None:
-        raise ServiceError("UserNotFoundException", "User does not exist.")
-    check_secret_hash(client, username, ap.get("SECRET_HASH"))
-    _check_lock(emu, user)
-    state = _state(pool, client, user, meta)
-    state["device_key"] = ap.get("DEVICE_KEY")
+        raise user_not_found()
+    _check_sign_in(emu, client, ap, username, user)
+    state = _state(pool, client, user, meta, ap.get("DEVICE_KEY"))
     if ap.get("CHALLENGE_NAME") == "SRP_A":
         state["srp_a"] = format(_parse_a(need(ap, "SRP_A")), "x")
         state["custom"] = [
@@ -579,16 +589,14 @@ def _password_auth(
     if user is None:
         if client.get("PreventUserExistenceErrors") == "ENABLED":
             raise not_authorized(INCORRECT)
-        raise ServiceError("UserNotFoundException", "User does not exist.")
-    check_secret_hash(client, username, ap.get("SECRET_HASH"))
-    _check_lock(emu, user)
+        raise user_not_found()
+    _check_sign_in(emu, client, ap, username, user)
     if not password_matches(emu, pool, user, password):
         _record_failure(emu, pool, user["username"])
         raise not_authorized(INCORRECT)
     user = _record_success(emu, pool, user)
     _user_after_auth_checks(emu, user)
-    state = _state(pool, client, user, meta)
-    state["device_key"] = ap.get("DEVICE_KEY")
+    state = _state(pool, client, user, meta, ap.get("DEVICE_KEY"))
     return _after_primary(ctx, pool, client, user, state)
 
 
@@ -634,9 +642,9 @@ def respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
     if "USERNAME" in responses:
         check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
     if name == "PASSWORD_VERIFIER":
-        return _respond_password_verifier(ctx, pool, client, session_id, responses)
+        return _respond_password_verifier(_ClaimAnswer(ctx, pool, client, session_id, responses))
     if name == "DEVICE_PASSWORD_VERIFIER":
-        return _respond_device_verifier(ctx, pool, client, session_id, responses)
+        return _respond_device_verifier(_ClaimAnswer(ctx, pool, client, session_id, responses))
     handlers = {
         "SMS_MFA": _respond_code,
         "EMAIL_OTP": _respond_code,
@@ -655,127 +663,94 @@ def respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
     state = sessions.take(emu, session_id, client["ClientId"], name)
     user = find_user(emu, pool, state["username"])
     if user is None:
-        raise ServiceError("UserNotFoundException", "User does not exist.")
+        raise user_not_found()
     given = responses.get("USERNAME")
     if given is not None:
         named = find_user(emu, pool, given)
         if named is None or named["username"] != user["username"]:
             raise not_authorized("Invalid session for the user.")
-    return handler(ctx, pool, client, user, state, session_id, responses)
+    return handler(_Turn(ctx, pool, client, user, state, session_id, responses))
 
 
-def _respond_code(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    emu = ctx.emulator
-    if state["challenge"] == "SMS_MFA":
+@dataclass(frozen=True)
+class _Turn:
+    """One answer to a session-bound challenge: the request, its pool and client, the user the
+    session names, and the session's state (already taken; restore it to allow a retry)."""
+
+    ctx: RequestContext
+    pool: Item
+    client: Item
+    user: Item
+    state: Item
+    session_id: str
+    responses: dict[str, str]
+
+
+def _respond_code(turn: _Turn) -> Params:
+    emu = turn.ctx.emulator
+    if turn.state["challenge"] == "SMS_MFA":
         key, kind = "SMS_MFA_CODE", "sms_mfa"
     else:
         key, kind = "EMAIL_OTP_CODE", "email_mfa"
-    code = need(responses, key)
+    code = need(turn.responses, key)
     try:
-        codes.check_code(emu, pool["Id"], user["username"], kind, code)
+        codes.check_code(emu, turn.pool["Id"], turn.user["username"], kind, code)
     except ServiceError as err:
         if err.name == "CodeMismatchException":
-            sessions.restore(emu, session_id, state)  # a typo may be retried
+            sessions.restore(emu, turn.session_id, turn.state)  # a typo may be retried
         raise
-    return _finish(ctx, pool, client, user, state)
+    return _finish(turn.ctx, turn.pool, turn.client, turn.user, turn.state)
 
 
-def _respond_totp(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    emu = ctx.emulator
-    code = need(responses, "SOFTWARE_TOKEN_MFA_CODE")
-    secret = user.get("totp_secret")
-    if not secret or not pyotp.TOTP(secret).verify(code, for_time=int(emu.now()), valid_window=1):
+def _respond_totp(turn: _Turn) -> Params:
+    emu = turn.ctx.emulator
+    state = turn.state
+    code = need(turn.responses, "SOFTWARE_TOKEN_MFA_CODE")
+    secret = turn.user.get("totp_secret")
+    if not codes.totp_matches(emu, secret, code):
         state["totp_attempts"] = int(state.get("totp_attempts", 0)) + 1
         if state["totp_attempts"] < 5:
-            sessions.restore(emu, session_id, state)
+            sessions.restore(emu, turn.session_id, state)
         raise ServiceError("CodeMismatchException", "Invalid code received for user")
-    return _finish(ctx, pool, client, user, state)
+    return _finish(turn.ctx, turn.pool, turn.client, turn.user, state)
 
 
-def _respond_select(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    answer = need(responses, "ANSWER")
-    if answer not in _enabled_mfas(user):
+def _respond_select(turn: _Turn) -> Params:
+    answer = need(turn.responses, "ANSWER")
+    if answer not in _enabled_mfas(turn.user):
         raise invalid_parameter(f"Invalid MFA type: {answer}")
-    return _mfa_challenge(ctx, pool, user, state, answer)
+    return _mfa_challenge(turn.ctx, turn.pool, turn.user, turn.state, answer)
 
 
-def _respond_mfa_setup(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    if not state.get("totp_verified"):
+def _respond_mfa_setup(turn: _Turn) -> Params:
+    if not turn.state.get("totp_verified"):
         raise not_authorized("Software token MFA is not verified: call VerifySoftwareToken first")
-    return _finish(ctx, pool, client, user, state)
+    return _finish(turn.ctx, turn.pool, turn.client, turn.user, turn.state)
 
 
-def _respond_new_password(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    emu = ctx.emulator
-    password = need(responses, "NEW_PASSWORD")
+def _respond_new_password(turn: _Turn) -> Params:
+    emu = turn.ctx.emulator
+    pool = turn.pool
+    password = need(turn.responses, "NEW_PASSWORD")
     check_password_policy(pool, password)
     attrs = {
         k[len("userAttributes.") :]: v
-        for k, v in responses.items()
+        for k, v in turn.responses.items()
         if k.startswith("userAttributes.")
     }
     check_attributes(pool, attrs)
-    with emu.store.transaction():
-        fresh = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, turn.user["username"]) as fresh:
         set_password(emu, pool, fresh, password)
         fresh["status"] = "CONFIRMED"
         fresh.pop("temp_expires", None)
         fresh["attributes"].update(attrs)
-        save_user(emu, pool, fresh)
-    return _after_primary(ctx, pool, client, fresh, state)
+    return _after_primary(turn.ctx, pool, turn.client, fresh, turn.state)
 
 
-def _respond_custom(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    emu = ctx.emulator
-    answer = need(responses, "ANSWER")
+def _respond_custom(turn: _Turn) -> Params:
+    emu = turn.ctx.emulator
+    pool, client, user, state = turn.pool, turn.client, turn.user, turn.state
+    answer = need(turn.responses, "ANSWER")
     triggers = emu.triggers.get(pool["Id"], BUILTIN)
     event = triggers.verify(
         _trigger_event(
@@ -800,29 +775,21 @@ def _respond_custom(
     )
     if not correct:
         _record_failure(emu, pool, user["username"])
-    return _custom_next(ctx, pool, client, user, state)
+    return _custom_next(turn.ctx, pool, client, user, state)
 
 
-def _respond_device_srp(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    user: Item,
-    state: Item,
-    session_id: str,
-    responses: dict[str, str],
-) -> Params:
-    emu = ctx.emulator
-    device_key = need(responses, "DEVICE_KEY")
-    large_a = _parse_a(need(responses, "SRP_A"))
-    device = _get_device(emu, pool, user, device_key)
+def _respond_device_srp(turn: _Turn) -> Params:
+    user = turn.user
+    device_key = need(turn.responses, "DEVICE_KEY")
+    large_a = _parse_a(need(turn.responses, "SRP_A"))
+    device = owned_device(turn.ctx.emulator, turn.pool, user, device_key)
     if device is None or not device.get("verifier"):
         raise resource_not_found("Device does not exist.")
-    state["device_key"] = device_key
+    turn.state["device_key"] = device_key
     return _srp_challenge(
-        ctx,
+        turn.ctx,
         "DEVICE_PASSWORD_VERIFIER",
-        state,
+        turn.state,
         large_a,
         int(device["salt"], 16),
         int(device["verifier"], 16),
@@ -830,21 +797,14 @@ def _respond_device_srp(
     )
 
 
-def _respond_device_verifier(
-    ctx: RequestContext,
-    pool: Item,
-    client: Item,
-    session_id: str | None,
-    responses: dict[str, str],
-) -> Params:
+def _respond_device_verifier(answer: _ClaimAnswer) -> Params:
+    ctx, pool, client, responses = answer.ctx, answer.pool, answer.client, answer.responses
     emu = ctx.emulator
-    block_session = sessions.session_of_secret_block(need(responses, "PASSWORD_CLAIM_SECRET_BLOCK"))
-    if session_id and session_id != block_session:
-        raise not_authorized("Invalid session for the user.")
+    block_session = _claim_session(answer.session_id, responses)
     state = sessions.take(emu, block_session, client["ClientId"], "DEVICE_PASSWORD_VERIFIER")
     user = require_user(emu, pool, state["username"])
     device_key = need(responses, "DEVICE_KEY")
-    device = _get_device(emu, pool, user, device_key)
+    device = owned_device(emu, pool, user, device_key)
     if device is None or device_key != state.get("device_key"):
         raise resource_not_found("Device does not exist.")
     if not _verify_claim(ctx, state, responses, device["group_key"], device_key):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .access import caller
 from .errors import invalid_parameter, resource_not_found
+from .model import owned_device
 from .registry import Params, RequestContext, idp
 from .validation import opt_dict, opt_int, opt_str, req_str
 
@@ -14,10 +17,24 @@ Item = dict[str, Any]
 
 
 def _device(ctx: RequestContext, pool: Item, user: Item, device_key: str) -> Item:
-    device: Item | None = ctx.emulator.store.get("device", device_key)
-    if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
+    device = owned_device(ctx.emulator, pool, user, device_key)
+    if device is None:
         raise resource_not_found("Device does not exist.")
     return device
+
+
+@contextmanager
+def _updating_device(
+    ctx: RequestContext, pool: Item, user: Item, device_key: str
+) -> Iterator[Item]:
+    """Read-modify-write of one of the user's devices in a store transaction: yields the record,
+    then stamps ``modified`` and stores it when the block ends normally."""
+    emu = ctx.emulator
+    with emu.store.transaction():
+        device = _device(ctx, pool, user, device_key)
+        yield device
+        device["modified"] = emu.now()
+        emu.store.put("device", device_key, device)
 
 
 def _b64_int(text: Any, name: str) -> int:
@@ -53,24 +70,20 @@ def device_type(device: Item) -> Item:
 @idp("ConfirmDevice")
 def confirm_device(ctx: RequestContext, params: Params) -> Params:
     """ConfirmDevice: store salt + verifier; remembered at once unless the pool asks the user."""
-    emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     device_key = req_str(params, "DeviceKey")
     config = opt_dict(params, "DeviceSecretVerifierConfig")
     verifier = _b64_int(config.get("PasswordVerifier"), "PasswordVerifier")
     salt = _b64_int(config.get("Salt"), "Salt")
     prompt = bool((pool.get("DeviceConfiguration") or {}).get("DeviceOnlyRememberedOnUserPrompt"))
-    with emu.store.transaction():
-        device = _device(ctx, pool, user, device_key)
+    with _updating_device(ctx, pool, user, device_key) as device:
         device.update(
             salt=format(salt, "x"),
             verifier=format(verifier, "x"),
             confirmed=True,
             remembered=not prompt,
             name=opt_str(params, "DeviceName") or "",
-            modified=emu.now(),
         )
-        emu.store.put("device", device_key, device)
     return {"UserConfirmationNecessary": prompt}
 
 
@@ -115,17 +128,13 @@ def list_devices(ctx: RequestContext, params: Params) -> Params:
 @idp("UpdateDeviceStatus")
 def update_device_status(ctx: RequestContext, params: Params) -> Params:
     """UpdateDeviceStatus: remembered / not_remembered."""
-    emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     device_key = req_str(params, "DeviceKey")
     status = opt_str(params, "DeviceRememberedStatus")
     if status not in ("remembered", "not_remembered"):
         raise invalid_parameter("DeviceRememberedStatus must be 'remembered' or 'not_remembered'")
-    with emu.store.transaction():
-        device = _device(ctx, pool, user, device_key)
+    with _updating_device(ctx, pool, user, device_key) as device:
         device["remembered"] = status == "remembered"
-        device["modified"] = emu.now()
-        emu.store.put("device", device["DeviceKey"], device)
     return {}
 
 

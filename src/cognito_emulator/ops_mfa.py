@@ -6,10 +6,10 @@ from typing import Any
 
 import pyotp
 
-from . import sessions
+from . import codes, sessions
 from .access import caller
 from .errors import ServiceError, invalid_parameter
-from .model import get_pool, require_user, save_user
+from .model import get_pool, updating_user
 from .registry import Params, RequestContext, idp
 from .validation import opt_dict, opt_list, opt_str, req_str
 
@@ -32,12 +32,10 @@ def set_user_settings(ctx: RequestContext, params: Params) -> Params:
             "constraint: Member must not be null"
         )
     sms = any(isinstance(o, dict) and o.get("DeliveryMedium") == "SMS" for o in options)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         user["mfa"]["sms"] = sms
         if not sms and user["mfa"].get("preferred") == "SMS_MFA":
             user["mfa"]["preferred"] = None
-        save_user(emu, pool, user)
     return {}
 
 
@@ -46,8 +44,7 @@ def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
     """SetUserMFAPreference for SMS, TOTP and email MFA."""
     emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         mfa = user["mfa"]
         for field, (flag, name) in _KINDS.items():
             settings = opt_dict(params, field)
@@ -72,7 +69,6 @@ def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
                 mfa["preferred"] = None
             if not mfa[flag] and mfa.get("preferred") == name:
                 mfa["preferred"] = None
-        save_user(emu, pool, user)
     return {}
 
 
@@ -98,15 +94,13 @@ def associate_software_token(ctx: RequestContext, params: Params) -> Params:
     if not params.get("AccessToken"):
         raise invalid_parameter("Either AccessToken or Session is required")
     pool, user, _claims = caller(ctx, params)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         user["totp_pending"] = secret
-        save_user(emu, pool, user)
     return {"SecretCode": secret}
 
 
 def _check_totp(emu: Any, secret: str | None, code: str) -> None:
-    if not secret or not pyotp.TOTP(secret).verify(code, for_time=int(emu.now()), valid_window=1):
+    if not codes.totp_matches(emu, secret, code):
         raise ServiceError(
             "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
         )
@@ -123,20 +117,16 @@ def verify_software_token(ctx: RequestContext, params: Params) -> Params:
         _old, state = setup
         _check_totp(emu, state.get("totp_pending"), code)
         pool = get_pool(emu, state["pool_id"])
-        with emu.store.transaction():
-            user = require_user(emu, pool, state["username"])
+        with updating_user(emu, pool, state["username"]) as user:
             user["totp_secret"] = state.pop("totp_pending")
             user["mfa"]["totp"] = True
             user["mfa"]["preferred"] = "SOFTWARE_TOKEN_MFA"
-            save_user(emu, pool, user)
         state["totp_verified"] = True
         return {"Status": "SUCCESS", "Session": sessions.new_session(emu, state)}
     if not params.get("AccessToken"):
         raise invalid_parameter("Either AccessToken or Session is required")
     pool, user, _claims = caller(ctx, params)
     _check_totp(emu, user.get("totp_pending"), code)
-    with emu.store.transaction():
-        user = require_user(emu, pool, user["username"])
+    with updating_user(emu, pool, user["username"]) as user:
         user["totp_secret"] = user.pop("totp_pending", None)
-        save_user(emu, pool, user)
     return {"Status": "SUCCESS"}

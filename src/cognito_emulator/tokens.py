@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -146,22 +147,51 @@ def issue_tokens(
     return result
 
 
-def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
-    """Verify an access token (signature, issuer pool, token_use, expiry, revocation) and return
-    its claims. Raises NotAuthorizedException like Cognito."""
+@dataclass(frozen=True)
+class _Refusals:
+    """The NotAuthorized messages one kind of token answers with, check by check."""
+
+    invalid: str
+    issuer: str
+    use: str
+    expired: str
+    revoked: str
+
+
+_ACCESS = _Refusals(
+    invalid="Invalid Access Token",
+    issuer="Invalid Access Token",
+    use="Invalid Access Token",
+    expired="Access Token has expired",
+    revoked="Access Token has been revoked",
+)
+_ID = _Refusals(
+    invalid="Invalid login token.",
+    issuer="Invalid login token. Issuer does not match.",
+    use="Invalid login token. Not an ID token.",
+    expired="Invalid login token. Token expired.",
+    revoked="Invalid login token. Token has been revoked.",
+)
+
+
+def _pool_token_claims(
+    ctx: RequestContext, token: str, token_use: str, refusals: _Refusals, check_header: bool
+) -> dict[str, Any]:
+    """Verify a pool-signed token (issuer pool, optionally kid/alg header, RS256 signature,
+    token_use, expiry, revocation of its origin) and return its claims with ``_pool_id``."""
     emu = ctx.emulator
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
-        header = jwt.get_unverified_header(token)
+        header = jwt.get_unverified_header(token) if check_header else {}
     except jwt.PyJWTError:
-        raise not_authorized("Invalid Access Token") from None
+        raise not_authorized(refusals.invalid) from None
     iss = unverified.get("iss")
     pool_id = iss.rsplit("/", 1)[-1] if isinstance(iss, str) else ""
     if not pool_id or emu.store.get("pool", pool_id) is None:
-        raise not_authorized("Invalid Access Token")
+        raise not_authorized(refusals.issuer)
     private, kid = emu.keys.key(pool_id)
-    if header.get("kid") != kid or header.get("alg") != "RS256":
-        raise not_authorized("Invalid Access Token")
+    if check_header and (header.get("kid") != kid or header.get("alg") != "RS256"):
+        raise not_authorized(refusals.invalid)
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -170,47 +200,26 @@ def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
             options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
-        raise not_authorized("Invalid Access Token") from None
-    if claims.get("token_use") != "access":
-        raise not_authorized("Invalid Access Token")
+        raise not_authorized(refusals.invalid) from None
+    if claims.get("token_use") != token_use:
+        raise not_authorized(refusals.use)
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= emu.now():
-        raise not_authorized("Access Token has expired")
+        raise not_authorized(refusals.expired)
     origin = emu.store.get("origin", str(claims.get("origin_jti")))
     if origin is None or origin.get("revoked"):
-        raise not_authorized("Access Token has been revoked")
+        raise not_authorized(refusals.revoked)
     claims["_pool_id"] = pool_id
     return claims
+
+
+def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
+    """Verify an access token (signature, issuer pool, token_use, expiry, revocation) and return
+    its claims. Raises NotAuthorizedException like Cognito."""
+    return _pool_token_claims(ctx, token, "access", _ACCESS, check_header=True)
 
 
 def decode_id_token(ctx: RequestContext, token: str) -> dict[str, Any]:
     """Verify a user-pool ID token (signature with the pool's key, token_use, expiry, revocation)
     and return its claims, with ``_pool_id`` added. For services that accept Cognito ID tokens
     (e.g. identity pools' ``Logins``). Raises NotAuthorizedException."""
-    emu = ctx.emulator
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise not_authorized("Invalid login token.") from None
-    iss = unverified.get("iss")
-    pool_id = iss.rsplit("/", 1)[-1] if isinstance(iss, str) else ""
-    if not pool_id or emu.store.get("pool", pool_id) is None:
-        raise not_authorized("Invalid login token. Issuer does not match.")
-    private, _kid = emu.keys.key(pool_id)
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            private.public_key(),
-            algorithms=["RS256"],
-            options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError:
-        raise not_authorized("Invalid login token.") from None
-    if claims.get("token_use") != "id":
-        raise not_authorized("Invalid login token. Not an ID token.")
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= emu.now():
-        raise not_authorized("Invalid login token. Token expired.")
-    origin = emu.store.get("origin", str(claims.get("origin_jti")))
-    if origin is None or origin.get("revoked"):
-        raise not_authorized("Invalid login token. Token has been revoked.")
-    claims["_pool_id"] = pool_id
-    return claims
+    return _pool_token_claims(ctx, token, "id", _ID, check_header=False)

@@ -3,10 +3,11 @@ type -> SerializationException (both 400)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import invalid_parameter, serialization
 
+_T = TypeVar("_T")
 _TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", dict: "structure", list: "list"}
 
 
@@ -39,43 +40,36 @@ def req_str(params: dict[str, Any], name: str) -> str:
     return value
 
 
-def opt_str(params: dict[str, Any], name: str) -> str | None:
-    """An optional string parameter."""
+def _optional(params: dict[str, Any], name: str, kind: type[_T]) -> _T | None:
+    """A parameter of JSON type ``kind``, or None when absent (null counts as absent)."""
     value = params.get(name)
     if value is None:
         return None
-    _check_type(name, value, str)
-    assert isinstance(value, str)
+    _check_type(name, value, kind)
+    assert isinstance(value, kind)
     return value
+
+
+def opt_str(params: dict[str, Any], name: str) -> str | None:
+    """An optional string parameter."""
+    return _optional(params, name, str)
 
 
 def opt_bool(params: dict[str, Any], name: str, default: bool = False) -> bool:
     """An optional boolean parameter."""
-    value = params.get(name)
-    if value is None:
-        return default
-    _check_type(name, value, bool)
-    return bool(value)
+    value = _optional(params, name, bool)
+    return default if value is None else value
 
 
 def opt_int(params: dict[str, Any], name: str) -> int | None:
     """An optional integer parameter."""
-    value = params.get(name)
-    if value is None:
-        return None
-    _check_type(name, value, int)
-    assert isinstance(value, int)
-    return value
+    return _optional(params, name, int)
 
 
 def opt_dict(params: dict[str, Any], name: str) -> dict[str, Any]:
     """An optional map parameter ({} when absent)."""
-    value = params.get(name)
-    if value is None:
-        return {}
-    _check_type(name, value, dict)
-    assert isinstance(value, dict)
-    return value
+    value = _optional(params, name, dict)
+    return {} if value is None else value
 
 
 def str_map(params: dict[str, Any], name: str) -> dict[str, str]:
@@ -89,12 +83,8 @@ def str_map(params: dict[str, Any], name: str) -> dict[str, str]:
 
 def opt_list(params: dict[str, Any], name: str) -> list[Any]:
     """An optional list parameter ([] when absent)."""
-    value = params.get(name)
-    if value is None:
-        return []
-    _check_type(name, value, list)
-    assert isinstance(value, list)
-    return value
+    value = _optional(params, name, list)
+    return [] if value is None else value
 
 
 def attribute_list(params: dict[str, Any], name: str) -> dict[str, str]:
