@@ -8,7 +8,7 @@ Fixtures for every suite:
   fixture). Every request is routed; anything not to 127.0.0.1 or localhost is aborted and
   fails the test, and so does any console error or uncaught page error. Tests expecting an
   error call ``page_guard.allow_console(regex)`` first (or mark ``allow_console_errors``).
-- ``emulator`` (session): ``cognito_emulator.testing.EmulatorServer`` (skips until it exists).
+- ``emulator`` (session): ``cognito_emulator.testing.EmulatorServer``, in-memory.
 
 Tests under ``tests/browser/`` get ``@pytest.mark.browser`` automatically.
 """
@@ -284,6 +284,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Any]:
     """A running cognito_emulator (in-memory) for suites that need a backend."""
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     with testing.EmulatorServer() as server:
         yield server

@@ -31,7 +31,8 @@ PASSWORD = "Passw0rd!core"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     with testing.EmulatorServer() as server:
         yield server
 

@@ -32,6 +32,7 @@ def pool(fake: FakeCognito, sleeps: NoSleep) -> CognitoUserPool:
 @pytest.fixture(scope="module")
 def emu():  # type: ignore[no-untyped-def]
     """One emulator per test module (pools are created per test)."""
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     with testing.EmulatorServer() as server:
         yield server

@@ -11,7 +11,8 @@ import pytest
 @pytest.fixture(scope="module")
 def own_emulator() -> Iterator[Any]:
     """An emulator of this module alone: tests may move its clock or change its config."""
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     with testing.EmulatorServer() as server:
         yield server
         server.emulator.clock_offset = 0.0

@@ -424,7 +424,8 @@ def _repair(ctx: tuple[Any, str, str, dict[str, Any]]) -> tuple[Any, str, str, d
 
 @pytest.fixture(scope="module")
 def fuzz_emulator() -> Any:
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     with testing.EmulatorServer() as emu:
         yield emu
 

@@ -96,7 +96,8 @@ def test_emulator_cors_allows_local_pages(emulator: Any) -> None:
 
 
 def test_emulator_configured_origins_are_exact() -> None:
-    testing = pytest.importorskip("cognito_emulator.testing")
+    from cognito_emulator import testing
+
     config = testing.EmulatorConfig(print_outbox=False, allowed_origins=["https://app.example"])
     with testing.EmulatorServer(config=config) as emu:
         assert request(emu.endpoint, "OPTIONS", "https://app.example")[0] == 204
