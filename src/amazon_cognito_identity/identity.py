@@ -33,10 +33,10 @@ from .errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from .runtime import default_storage
+from .runtime import default_storage, default_transport
 from .sigv4 import AwsCredentials, sign_request
 from .storage import Storage
-from .transport import HttpRequest, HttpResponse, Transport, default_transport
+from .transport import HttpRequest, HttpResponse, Transport
 from .wire import IDENTITY_SERVICE
 
 __all__ = [

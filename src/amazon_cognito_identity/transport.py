@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import NetworkError, RequestTimeoutError
+from .errors import InvalidResponseError, NetworkError, RequestTimeoutError
 
 __all__ = [
     "HttpRequest",
@@ -27,7 +26,7 @@ __all__ = [
     "PyfetchTransport",
     "Transport",
     "UrllibTransport",
-    "default_transport",
+    "http_fetch",
 ]
 
 
@@ -203,8 +202,17 @@ def json_response(
     return HttpResponse(status, hdrs, json.dumps(data or {}).encode())
 
 
-def default_transport(timeout: float = 30.0) -> Transport:
-    """Pick the transport for this runtime: pyfetch under Pyodide, urllib elsewhere."""
-    if sys.platform == "emscripten":
-        return PyfetchTransport(timeout)
-    return UrllibTransport(timeout)
+def http_fetch(transport: Transport, timeout: float = 10.0) -> Callable[[str], Awaitable[bytes]]:
+    """``async fetch(url) -> bytes``: a GET over ``transport`` (e.g. for a pool's JWKS);
+    an answer other than 200 raises InvalidResponseError."""
+
+    async def fetch(url: str) -> bytes:
+        request = HttpRequest("GET", url, {"Accept": "application/json"}, b"", timeout)
+        response = await transport.send(request)
+        if response.status != 200:
+            raise InvalidResponseError(
+                f"GET {url} answered HTTP {response.status}", status_code=response.status
+            )
+        return response.body
+
+    return fetch

@@ -17,7 +17,7 @@ from .client import Client, RetryPolicy
 from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .handlers import run_with_callback
-from .runtime import default_storage, get_js
+from .runtime import default_storage, get_js, is_pyodide
 from .storage import StorageKeys
 from .transport import Transport
 from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
@@ -97,7 +97,7 @@ class CognitoUserPool:
         self.user_pool_id: str = validate_pool_id(user_pool_id)
         self.client_id: str = client_id
         self.client_secret = client_secret
-        if client_secret and sys.platform == "emscripten":
+        if client_secret and is_pyodide():
             warnings.warn(
                 "a client secret in a browser is visible to every visitor; use an app client "
                 "without a secret for public clients",

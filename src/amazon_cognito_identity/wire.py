@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .errors import CognitoError, InvalidParameterError, InvalidResponseError, error_from_response
 from .transport import HttpRequest, HttpResponse
 

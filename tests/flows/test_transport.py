@@ -62,8 +62,10 @@ async def test_urllib_rejects_non_http_urls() -> None:
 
 
 def test_default_transport_per_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    from amazon_cognito_identity import runtime
+
     assert isinstance(default_transport(), UrllibTransport)
-    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     assert isinstance(default_transport(), PyfetchTransport)
 
 
