@@ -484,10 +484,13 @@ class StorageKeys:
     ``<prefix>.<username>.idToken`` and so on.
     """
 
+    #: The first part of every key (the JS SDK's); the SDK spells it nowhere else.
+    PREFIX = "CognitoIdentityServiceProvider"
+
     def __init__(self, client_id: str, username: str | None = None) -> None:
         self.client_id = client_id
         self.username = username
-        self.prefix = f"CognitoIdentityServiceProvider.{client_id}"
+        self.prefix = f"{self.PREFIX}.{client_id}"
         self.last_auth_user = f"{self.prefix}.LastAuthUser"
 
     def for_user(self, username: str) -> StorageKeys:

@@ -9,7 +9,6 @@ all raises :class:`~amazon_cognito_identity.errors.NetworkError` (or
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import time
 import urllib.error
@@ -18,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from .aio import maybe_await
 from .errors import InvalidResponseError, NetworkError, RequestTimeoutError
 
 __all__ = [
@@ -216,9 +216,7 @@ class MockTransport:
             if isinstance(item, BaseException):
                 raise item
             return item
-        result = self._handler(request)
-        if inspect.isawaitable(result):
-            result = await result
+        result = await maybe_await(self._handler(request))
         assert isinstance(result, HttpResponse)
         return result
 

@@ -16,6 +16,7 @@ from .. import srp
 from ..attributes import AuthenticationDetails
 from ..challenges import Challenge
 from ..errors import InvalidParameterError, NotAuthorizedException
+from ..storage import StorageKeys
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
@@ -284,8 +285,7 @@ class AccountService:
         user = await self._signed_in()
         data = await user.list_devices()
         own = user.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.pool.get_client_id()}."
-            f"{user.get_username()}.deviceKey"
+            StorageKeys(self.pool.get_client_id(), user.get_username()).device_key
         )
         devices = []
         for device in data.get("Devices") or []:

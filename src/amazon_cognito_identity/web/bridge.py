@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 from ..errors import InvalidParameterError
+from ..storage import StorageKeys
 
 __all__ = ["KEY_PREFIX", "MirrorStorage", "cookie_entries"]
 
-KEY_PREFIX = "CognitoIdentityServiceProvider."
+KEY_PREFIX = StorageKeys.PREFIX + "."
 
 Post = Callable[[str], None]
 
