@@ -218,8 +218,8 @@ class CognitoUserPool:
     async def verify_token(
         self,
         token: str,
-        token_use: str = "id",
-        **options: Any,  # noqa: S107
+        token_use: str = "id",  # noqa: S107 - a claim value
+        **options: Any,
     ) -> dict[str, Any]:
         """:func:`~amazon_cognito_identity.verify.verify_token` for this pool and app client,
         the JWKS fetched over this pool's transport (``options``: ``issuer``, ``cache``,
