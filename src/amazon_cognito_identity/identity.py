@@ -34,6 +34,7 @@ from .errors import (
     ResourceNotFoundException,
 )
 from .handlers import run_with_callback
+from .ids import region_from_identity_pool_id
 from .runtime import default_storage, default_transport
 from .sigv4 import AwsCredentials, sign_request
 from .storage import Storage
@@ -65,13 +66,6 @@ def identity_provider_name(user_pool_id: str, region: str | None = None) -> str:
     if "_" not in user_pool_id:
         raise InvalidParameterError(f"not a user pool id: {user_pool_id!r}")
     return f"cognito-idp.{region or user_pool_id.split('_', 1)[0]}.amazonaws.com/{user_pool_id}"
-
-
-def _region_of_identity_pool(identity_pool_id: str) -> str:
-    region, sep, rest = identity_pool_id.partition(":")
-    if not sep or not region or not rest:
-        raise InvalidParameterError(f"not an identity pool id: {identity_pool_id!r}")
-    return region
 
 
 class CognitoIdentityCredentials:
@@ -113,7 +107,7 @@ class CognitoIdentityCredentials:
         client: Client | None = None,
     ) -> None:
         self.identity_pool_id = identity_pool_id
-        self.region = region or _region_of_identity_pool(identity_pool_id)
+        self.region = region or region_from_identity_pool_id(identity_pool_id)
         self.logins: dict[str, str] = dict(logins or {})
         self.storage: Storage = storage if storage is not None else default_storage()
         self.login_id = login_id or ""

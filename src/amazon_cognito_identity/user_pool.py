@@ -17,11 +17,12 @@ from .client import Client, RetryPolicy
 from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .handlers import run_with_callback
+from .ids import region_from_pool_id, validate_pool_id
 from .runtime import default_storage, get_js, is_pyodide
 from .storage import StorageKeys
 from .transport import Transport, http_fetch
 from .verify import verify_token
-from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
+from .wire import USER_AGENT
 
 if TYPE_CHECKING:
     from .storage import Storage

@@ -19,7 +19,6 @@ import hmac
 import importlib
 import json
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from .errors import (
     InvalidTokenError,
     NetworkError,
 )
+from .ids import region_from_pool_id, validate_pool_id
 from .tokens import b64url_decode, decode_jwt
 
 __all__ = [
@@ -65,7 +65,6 @@ browser_globals: Callable[[], Any] = _no_browser
 DEFAULT_LEEWAY = 60.0
 #: Weaker RSA keys are refused outright.
 MIN_RSA_BITS = 2048
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 
 # DER DigestInfo prefix for SHA-256 (RFC 8017 section 9.2, note 1).
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -252,9 +251,11 @@ def select_backend() -> RsaBackend:
 
 def default_issuer(user_pool_id: str, region: str | None = None) -> str:
     """``https://cognito-idp.<region>.amazonaws.com/<pool id>``."""
-    if not _POOL_ID.match(user_pool_id) or len(user_pool_id) > 55:
-        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}")
-    region = region or user_pool_id.split("_", 1)[0]
+    try:
+        validate_pool_id(user_pool_id)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}") from None
+    region = region or region_from_pool_id(user_pool_id)
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
