@@ -6,16 +6,19 @@ import base64
 import hashlib
 import hmac
 import sys
+import time
 import warnings
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .attributes import attribute_list
 from .client import Client, RetryPolicy
+from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .handlers import run_with_callback
 from .runtime import default_storage, get_js
+from .storage import StorageKeys
 from .transport import Transport
 from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
 
@@ -57,6 +60,9 @@ class CognitoUserPool:
             to use instead of the page's global (CPython callers, tests).
         device_name: the DeviceName given to ConfirmDevice (default: the browser's user
             agent, or ``python/<platform>``).
+        clock: returns the current Unix time in seconds; every "now" of the SDK (session
+            validity, clock drift, the SRP TIMESTAMP, expiry checks before calls) reads it.
+            Default: ``time.time``.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class CognitoUserPool:
         advanced_security_data: Any = None,
         device_name: str | None = None,
         user_agent: str = USER_AGENT,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if isinstance(user_pool_id, Mapping):
             data = user_pool_id
@@ -108,6 +115,8 @@ class CognitoUserPool:
         self.advanced_security_data_collection_flag = advanced_security_data_collection_flag
         self.advanced_security_data = advanced_security_data
         self.device_name = device_name or _default_device_name()
+        #: The pool's clock (Unix seconds); see the ``clock`` argument.
+        self.clock: Callable[[], float] = clock if clock is not None else time.time
 
     def get_user_pool_id(self) -> str:
         """The pool id."""
@@ -120,6 +129,17 @@ class CognitoUserPool:
     def get_client_id(self) -> str:
         """The app client id."""
         return self.client_id
+
+    def info(self) -> PoolInfo:
+        """What the sign-in engine needs of this pool (no client, no storage)."""
+        return PoolInfo(
+            client_id=self.client_id,
+            pool_name=self.get_user_pool_name(),
+            secret_hash=self.secret_hash,
+            context_data=self.get_user_context_data,
+            device_name=self.device_name,
+            clock=self.clock,
+        )
 
     def secret_hash(self, username: str) -> str | None:
         """SECRET_HASH for ``username``, or None when the client has no secret."""
@@ -198,9 +218,7 @@ class CognitoUserPool:
         """The last user who signed in on this storage (``LastAuthUser``), or None."""
         from .user import CognitoUser
 
-        last = self.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.client_id}.LastAuthUser"
-        )
+        last = self.storage.get_item(StorageKeys(self.client_id).last_auth_user)
         return CognitoUser(last, self, storage=self.storage) if last else None
 
     def __repr__(self) -> str:
