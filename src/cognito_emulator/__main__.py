@@ -4,8 +4,9 @@
 
 ``--config`` declares pools, clients and users (JSON or TOML, see ``config.schema.json``);
 ``--print-env`` prints ``COGNITO_ENDPOINT=...``, ``COGNITO_USER_POOL_ID=...`` and
-``COGNITO_CLIENT_ID=...`` lines on stdout before serving (every other message then goes to
-stderr), ``--env-file`` writes them to a file. ``--port 0`` picks a free port.
+``COGNITO_CLIENT_ID=...`` lines and then an empty line on stdout, once the port listens and
+before serving (every other message then goes to stderr); ``--env-file`` writes them to a
+file. ``--port 0`` picks a free port.
 
 ``--workers N`` (N > 1) serves from N processes sharing the sqlite file (``--data`` required),
 so that sign-ins use every core; ``--modexp-procs`` instead offloads only the SRP modexp to a
@@ -130,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         lines = env_lines(pools, endpoint, args.region, args.env_prefix)
         if args.env_file:
             Path(args.env_file).write_text("\n".join(lines) + "\n")
-        if args.print_env:
-            print("\n".join(lines), flush=True)
+        if args.print_env:  # one write, ended by an empty line: readers stop there
+            print("\n".join(lines) + "\n", flush=True)
         for pool in pools:
             ids = ", ".join(f"{c['name']}={c['clientId']}" for c in pool["clients"])
             print(f"pool {pool['name']}: {pool['userPoolId']} clients {ids}", file=log, flush=True)
