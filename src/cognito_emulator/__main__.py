@@ -126,13 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"seeded pool {name}: {info['Id']} clients {info['clients']}", file=log, flush=True
             )
+    lines: list[str] = []
     if declared is not None:
         pools = apply_config(ctx, declared)
         lines = env_lines(pools, endpoint, args.region, args.env_prefix)
-        if args.env_file:
-            Path(args.env_file).write_text("\n".join(lines) + "\n")
-        if args.print_env:  # one write, ended by an empty line: readers stop there
-            print("\n".join(lines) + "\n", flush=True)
         for pool in pools:
             ids = ", ".join(f"{c['name']}={c['clientId']}" for c in pool["clients"])
             print(f"pool {pool['name']}: {pool['userPoolId']} clients {ids}", file=log, flush=True)
@@ -143,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
             file=log,
             flush=True,
         )
+    if sock is not None:
+        # Listening only now: whoever waits for the port finds the set-up done; connections
+        # made from here on wait in the backlog until the server accepts them.
+        sock.listen(2048)
+    if args.env_file:
+        Path(args.env_file).write_text("\n".join(lines) + "\n")
+    if args.print_env:  # one write, ended by an empty line: readers stop there
+        print("\n".join(lines) + "\n", flush=True)
     print(f"Cognito emulator listening on {endpoint}", file=log, flush=True)
     if args.workers > 1:
         emulator.close()
@@ -165,11 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before any set-up so that ``--port 0`` has a number."""
+    """The server's socket, bound before any set-up so that ``--port 0`` has a number."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(2048)  # connections made as soon as the address is printed wait, not fail
     return sock
 
 

@@ -19,6 +19,8 @@ Fixtures:
 - ``cognito_signed_in_context`` / ``cognito_signed_in_page`` (with pytest-playwright): a
   browser context / page where ``cognito_user`` is signed in for ``base_url``'s origin.
 
+Tests that use Playwright's sync fixtures run after the others (see PLAYWRIGHT_FIXTURES).
+
 Each test starts at real time, whatever an earlier test did with ``advance_clock``.
 """
 
@@ -55,6 +57,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "access_token_minutes, id_token_minutes, refresh_token_days, generate_secret, "
         "triggers, pool, client)",
     )
+
+
+# pytest-playwright's sync fixtures leave an asyncio event loop marked as running in the main
+# thread for the rest of the session: every later asyncio.run() or pytest-asyncio test fails
+# with "cannot be called from a running event loop". So tests using them run last.
+PLAYWRIGHT_FIXTURES = frozenset(
+    {
+        "playwright",
+        "browser",
+        "browser_type",
+        "launch_browser",
+        "new_context",
+        "context",
+        "page",
+        "cognito_signed_in_context",
+        "cognito_signed_in_page",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests using Playwright's sync fixtures run after the others (stable order otherwise)."""
+    items.sort(key=lambda item: bool(PLAYWRIGHT_FIXTURES & set(getattr(item, "fixturenames", ()))))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -139,6 +164,7 @@ __all__ = [
     "cognito_user",
     "cognito_user_factory",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_setup",
     "user_pool",

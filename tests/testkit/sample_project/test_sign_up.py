@@ -1,0 +1,44 @@
+import asyncio
+
+import pytest
+
+from amazon_cognito_identity import AuthenticationDetails, CognitoUser
+
+
+@pytest.mark.cognito_pool(mfa="OPTIONAL")
+def test_sign_up_confirm_and_totp(user_pool, cognito_user_factory):
+    async def scenario():
+        pool = user_pool.pool()
+        result = await pool.sign_up("dana", "Dana-Passw0rd!", {"email": "dana@example.com"})
+        await result.user.confirm_registration(user_pool.outbox("dana", kind="signup")[0])
+        erin = cognito_user_factory("erin", totp=True)
+        user = CognitoUser("erin", pool)
+        challenge = await user.authenticate_user(AuthenticationDetails("erin", erin.password))
+        assert challenge.name == "SOFTWARE_TOKEN_MFA"
+        session = await user.send_mfa_code(erin.totp_code(), mfa_type="SOFTWARE_TOKEN_MFA")
+        assert session.is_valid()
+        return session
+
+    session = asyncio.run(scenario())
+    assert session.get_id_token().decode_payload()["cognito:username"] == "erin"
+
+
+def test_advance_clock_expires_sdk_sessions_too(user_pool, cognito_user, cognito_emulator):
+    async def sign_in():
+        user = CognitoUser(cognito_user.username, user_pool.pool())
+        details = AuthenticationDetails(cognito_user.username, cognito_user.password)
+        return await user.authenticate_user(details)
+
+    session = asyncio.run(sign_in())
+    assert session.is_valid()
+    cognito_emulator.advance_clock(2 * 3600)
+    with pytest.raises(Exception, match="NotAuthorized"):
+        cognito_emulator.admin.get_user(AccessToken=session.get_access_token().get_jwt_token())
+
+
+def test_installed_not_editable():
+    import amazon_cognito_identity
+    import cognito_emulator
+
+    for module in (amazon_cognito_identity, cognito_emulator):
+        assert "site-packages" in module.__file__, module.__file__
