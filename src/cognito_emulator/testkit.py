@@ -287,6 +287,7 @@ class UserPool:
 
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("client_secret", self.client_secret)
+        kwargs.setdefault("clock", self.emulator.now)
         return CognitoUserPool(user_pool_id=self.user_pool_id, client_id=self.client_id, **kwargs)
 
     def outbox(self, username: str | None = None, kind: str | None = None) -> list[str]:

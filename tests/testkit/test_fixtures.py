@@ -285,8 +285,29 @@ def test_advance_clock_expires_tokens_at_the_emulator(
         cognito_emulator.admin.get_user(AccessToken=tokens.access_token)
 
 
+async def test_advance_clock_moves_the_sdk_clock_too(
+    cognito_emulator: CognitoEmulator, user_pool: UserPool, cognito_user: PoolUser
+) -> None:
+    """The SDK judges expiry on the client: after advance_clock, a CognitoUserPool from
+    user_pool.pool() sees the session expired and refreshes it (and stays at emulator time)."""
+    user, session = await sdk_sign_in(user_pool, cognito_user.username, cognito_user.password)
+    assert isinstance(session, CognitoUserSession)
+    assert session.is_valid(user.pool.clock())
+    cognito_emulator.advance_clock(2 * 3600)
+    assert user.pool.clock() > time.time() + 2 * 3600 - 60
+    assert not session.is_valid(user.pool.clock())
+    refreshed = await user.get_session()
+    assert (
+        refreshed.get_access_token().get_jwt_token() != session.get_access_token().get_jwt_token()
+    )
+    assert refreshed.get_access_token().get_issued_at() > time.time() + 2 * 3600 - 60
+    assert refreshed.is_valid(user.pool.clock())
+    attributes = await user.get_user_attributes()  # the emulator accepts the new token
+    assert {a.get_name(): a.get_value() for a in attributes}["email"] == cognito_user.email
+
+
 def test_the_next_test_starts_at_real_time(cognito_emulator: CognitoEmulator) -> None:
-    # Runs after the test above, which moved the clock three hours ahead.
+    # Runs after the tests above, which moved the clock hours ahead.
     assert abs(cognito_emulator.now() - time.time()) < 60
 
 

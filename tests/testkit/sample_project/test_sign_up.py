@@ -23,17 +23,18 @@ def test_sign_up_confirm_and_totp(user_pool, cognito_user_factory):
     assert session.get_id_token().decode_payload()["cognito:username"] == "erin"
 
 
-def test_advance_clock_expires_sdk_sessions_too(user_pool, cognito_user, cognito_emulator):
-    async def sign_in():
-        user = CognitoUser(cognito_user.username, user_pool.pool())
-        details = AuthenticationDetails(cognito_user.username, cognito_user.password)
-        return await user.authenticate_user(details)
-
-    session = asyncio.run(sign_in())
-    assert session.is_valid()
-    cognito_emulator.advance_clock(2 * 3600)
+def test_advance_clock_expires_sessions(user_pool, cognito_user, cognito_emulator):
+    pool = user_pool.pool()
+    user = CognitoUser(cognito_user.username, pool)
+    details = AuthenticationDetails(cognito_user.username, cognito_user.password)
+    session = asyncio.run(user.authenticate_user(details))
+    assert session.is_valid(pool.clock())
+    cognito_emulator.advance_clock(2 * 3600)  # the emulator's clock and the SDK pool's
+    assert not session.is_valid(pool.clock())
     with pytest.raises(Exception, match="NotAuthorized"):
         cognito_emulator.admin.get_user(AccessToken=session.get_access_token().get_jwt_token())
+    refreshed = asyncio.run(user.get_session())  # with the refresh token
+    assert refreshed.is_valid(pool.clock())
 
 
 def test_installed_not_editable():
