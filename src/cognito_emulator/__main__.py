@@ -27,7 +27,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from .app import SPEC_ENV, EmulatorApp
-from .config import ConfigError, apply_config, env_lines, load_config
+from .config import ConfigError, apply_config, env_lines, load_config, schema
 from .registry import RequestContext
 from .seed import apply_seed, ensure_demo, load_seed
 from .state import Emulator, EmulatorConfig
@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--env-file", help="write the COGNITO_* variables to this file")
     parser.add_argument(
+        "--print-schema", action="store_true", help="print the --config JSON Schema and exit"
+    )
+    parser.add_argument(
         "--env-prefix", default="", help="prefix of the variable names (e.g. VITE_)"
     )
     parser.add_argument("--demo-config", help="create the demo pool and write this config.json")
@@ -89,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="do not print outbox messages")
     args = parser.parse_args(argv)
+    if args.print_schema:
+        print(json.dumps(schema(), indent=2))
+        return 0
 
     config = EmulatorConfig(
         region=args.region,

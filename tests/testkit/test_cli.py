@@ -210,8 +210,16 @@ def test_the_loader_agrees_with_the_json_schema(config: dict[str, Any]) -> None:
     assert ours_ok == standard_ok == (config in GOOD)
 
 
-def test_the_schema_is_valid_json_schema() -> None:
+def test_the_schema_is_valid_json_schema_and_printed_by_the_cli() -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
+    run = subprocess.run(
+        [sys.executable, "-m", "cognito_emulator", "--print-schema"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(run.stdout) == schema()
 
 
 @pytest.mark.node
