@@ -5,16 +5,19 @@ our src/ is in reach).
 
 First without the ``emulator`` extra: pytest still runs the user's other tests, the kit's
 fixtures fail in one line naming the extra, and so does ``python -m cognito_emulator``. Then
-with the extra: the sample project's backend, SDK and Playwright tests pass.
+with the extra: the sample project's backend, SDK and Playwright tests pass, the site kit's
+page (`python build.py kit`) included.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,10 +61,25 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
+def _load_build() -> Any:
+    spec = importlib.util.spec_from_file_location("_testkit_venv_build", ROOT / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project, with the site kit in site/auth/ as `python build.py kit` writes it
+    (its example page is not used: the project's kit.html is filled in per test)."""
     dest = tmp_path_factory.mktemp("user") / "my_app"
     shutil.copytree(SAMPLE, dest)
+    build = _load_build()
+    build.build_wheel()
+    build.vendor()
+    build.fastboot()
+    _ok(_run([sys.executable, str(ROOT / "tools" / "kit.py"), str(dest / "site" / "auth")], ROOT))
     return dest
 
 
@@ -99,6 +117,7 @@ def test_a_new_users_project_with_plain_pytest(venv: Path, project: Path) -> Non
         "test_sign_up.py::test_advance_clock_expires_sessions",
         "test_sign_up.py::test_installed_not_editable",
         "test_page.py::test_signed_in_page",
+        "test_kit_page.py::test_kit_page_signed_in",
         "test_page.py::test_signed_out_page",
         "test_plain.py::test_plain",
     ):
