@@ -136,11 +136,11 @@ def to_seed(config: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
             for _k, c in store.scan("client")
             if c["UserPoolId"] == pool_id
         }
-        pool = _pool_params(spec)
+        pool = pool_params(spec)
         if pool_id:
             pool["Id"] = pool_id
         pool["clients"] = [
-            _client_params(c, clients_by_name.get(c["name"]))
+            client_params(c, clients_by_name.get(c["name"]))
             for c in spec.get("clients") or [{"name": "web"}]
         ]
         pool["users"] = [_user_params(u) for u in spec.get("users", [])]
@@ -148,7 +148,8 @@ def to_seed(config: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     return {"pools": pools}
 
 
-def _pool_params(spec: dict[str, Any]) -> dict[str, Any]:
+def pool_params(spec: dict[str, Any]) -> dict[str, Any]:
+    """CreateUserPool parameters of a config file's pool (also the kit's pool options)."""
     pool: dict[str, Any] = {
         "PoolName": spec["name"],
         "MfaConfiguration": spec.get("mfa", "OFF"),
@@ -169,11 +170,12 @@ def _pool_params(spec: dict[str, Any]) -> dict[str, Any]:
     return pool
 
 
-def _client_params(spec: dict[str, Any], existing: str | None) -> dict[str, Any]:
+def client_params(spec: dict[str, Any], existing: str | None = None) -> dict[str, Any]:
+    """CreateUserPoolClient parameters of a config file's client (``existing``: its id)."""
     client: dict[str, Any] = {
         "ClientName": spec["name"],
         "GenerateSecret": spec.get("generateSecret", False),
-        "ExplicitAuthFlows": spec.get("authFlows", ALL_FLOWS),
+        "ExplicitAuthFlows": list(spec.get("authFlows", ALL_FLOWS)),
     }
     units = {}
     for key, field, unit in (

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 
 from .admin import AdminClient, ClientError
+from .config import client_params, pool_params
 from .errors import ServiceError
 from .testing import EmulatorServer
 from .triggers import CustomAuthTriggers
@@ -36,13 +37,6 @@ from .triggers import CustomAuthTriggers
 if TYPE_CHECKING:
     from amazon_cognito_identity import CognitoUserPool
 
-ALL_FLOWS = (
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-)
 TOTP_STEP = 30
 
 
@@ -197,41 +191,30 @@ def build_params(
         raise ValueError(
             f"device_tracking: None, 'always' or 'user_opt_in', not {device_tracking!r}"
         )
-    pool_params: dict[str, Any] = {
-        "PoolName": name or f"test-{secrets.token_hex(4)}",
-        "MfaConfiguration": mfa,
-        "AutoVerifiedAttributes": list(auto_verify),
+    # The same translation as `--config` files (camelCase keys there).
+    pool_spec: dict[str, Any] = {
+        "name": name or f"test-{secrets.token_hex(4)}",
+        "mfa": mfa,
+        "usernameAttributes": list(username_attributes),
+        "aliases": list(aliases),
+        "autoVerify": list(auto_verify),
+        "passwordPolicy": dict(password_policy or {}),
+        "deviceTracking": device_tracking or "off",
+        "createUserPool": dict(pool or {}),
     }
-    if username_attributes:
-        pool_params["UsernameAttributes"] = list(username_attributes)
-    if aliases:
-        pool_params["AliasAttributes"] = list(aliases)
-    if password_policy:
-        pool_params["Policies"] = {"PasswordPolicy": dict(password_policy)}
-    if device_tracking:
-        pool_params["DeviceConfiguration"] = {
-            "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": device_tracking == "user_opt_in",
-        }
-    pool_params.update(pool or {})
-    client_params: dict[str, Any] = {
-        "ClientName": "test-client",
-        "ExplicitAuthFlows": list(ALL_FLOWS),
-        "GenerateSecret": generate_secret,
+    client_spec: dict[str, Any] = {
+        "name": "test-client",
+        "generateSecret": generate_secret,
+        "createUserPoolClient": dict(client or {}),
     }
-    units: dict[str, str] = {}
-    for key, value, unit in (
-        ("AccessToken", access_token_minutes, "minutes"),
-        ("IdToken", id_token_minutes, "minutes"),
-        ("RefreshToken", refresh_token_days, "days"),
+    for key, value in (
+        ("accessTokenMinutes", access_token_minutes),
+        ("idTokenMinutes", id_token_minutes),
+        ("refreshTokenDays", refresh_token_days),
     ):
         if value is not None:
-            client_params[f"{key}Validity"] = value
-            units[key] = unit
-    if units:
-        client_params["TokenValidityUnits"] = units
-    client_params.update(client or {})
-    return pool_params, client_params, triggers
+            client_spec[key] = value
+    return pool_params(pool_spec), client_params(client_spec), triggers
 
 
 class UserPool:
