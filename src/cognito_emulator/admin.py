@@ -27,13 +27,21 @@ from typing import Any
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 _WORD = re.compile(r"(^|_)([a-z0-9])")
-# boto3 method names whose operation name is not the plain CamelCase of the words.
+# boto3 method names whose operation name is not the plain CamelCase of the words (checked
+# against botocore's cognito-idp model by tests/testkit/test_fixtures.py).
 _SPECIAL = {
     "set_user_mfa_preference": "SetUserMFAPreference",
     "admin_set_user_mfa_preference": "AdminSetUserMFAPreference",
     "get_csv_header": "GetCSVHeader",
     "get_ui_customization": "GetUICustomization",
     "set_ui_customization": "SetUICustomization",
+    "create_cimd_policy": "CreateCIMDPolicy",
+    "delete_cimd_policy": "DeleteCIMDPolicy",
+    "describe_cimd_policy": "DescribeCIMDPolicy",
+    "list_cimd_policies": "ListCIMDPolicies",
+    "update_cimd_policy": "UpdateCIMDPolicy",
+    "list_client_metadata_urls": "ListClientMetadataURLs",
+    "update_client_metadata_url_state": "UpdateClientMetadataURLState",
 }
 
 

@@ -320,3 +320,50 @@ def test_reset_forgets_everything(user_pool_factory: Any) -> None:
         assert own.admin.list_user_pools(MaxResults=60)["UserPools"] == []
         assert own.outbox() == []
         assert abs(own.now() - time.time()) < 60
+
+
+def test_admin_client_answers_as_boto3_does(
+    cognito_emulator: CognitoEmulator, user_pool: UserPool, cognito_user: PoolUser
+) -> None:
+    """The same calls through boto3 (botocore's serializer and error parser) and through
+    .admin give the same data and the same error codes."""
+    import boto3
+    import botocore.exceptions
+
+    real = boto3.client(
+        "cognito-idp",
+        endpoint_url=cognito_emulator.endpoint,
+        region_name=cognito_emulator.region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    ours = cognito_emulator.admin
+    args = {"UserPoolId": user_pool.user_pool_id, "Username": cognito_user.username}
+    theirs = real.admin_get_user(**args)
+    mine = ours.admin_get_user(**args)
+    assert mine["UserAttributes"] == theirs["UserAttributes"]
+    assert (mine["Username"], mine["UserStatus"]) == (theirs["Username"], theirs["UserStatus"])
+    missing = {**args, "Username": "nobody"}
+    with pytest.raises(botocore.exceptions.ClientError) as boto_error:
+        real.admin_get_user(**missing)
+    with pytest.raises(ours.exceptions.UserNotFoundException) as our_error:
+        ours.admin_get_user(**missing)
+    assert our_error.value.response["Error"] == boto_error.value.response["Error"]
+    assert isinstance(our_error.value, ours.exceptions.ClientError)
+    tokens = cognito_user.sign_in()
+    ours.set_user_mfa_preference(  # SetUserMFAPreference: botocore's name for the operation
+        AccessToken=tokens.access_token, SMSMfaSettings={"Enabled": False}
+    )
+
+
+def test_admin_method_names_map_to_every_cognito_operation() -> None:
+    """Each boto3 method name of cognito-idp maps back to its operation (botocore's model)."""
+    import botocore.session
+    from botocore import xform_name
+
+    from cognito_emulator.admin import operation_name
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    names = list(model.operation_names)
+    assert len(names) > 100
+    assert [operation_name(xform_name(op)) for op in names] == names
