@@ -76,3 +76,17 @@ def test_playwright_tests_run_last_and_no_server_without_kit_fixtures(tmp_path: 
     run = run_pytest(tmp_path)
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "order.txt").read_text().split() == ["b_plain", "c_kit", "a_page"]
+
+
+def test_emulator_data_option_keeps_state_in_a_file(tmp_path: Path) -> None:
+    (tmp_path / "test_d.py").write_text(
+        "def test_d(user_pool, cognito_user):\n    assert cognito_user.sign_in().access_token\n"
+    )
+    data = tmp_path / "state.sqlite"
+    run = run_pytest(tmp_path, "--cognito-emulator-data", str(data))
+    assert run.returncode == 0, run.stdout[-3000:]
+    import sqlite3
+
+    with sqlite3.connect(data) as db:
+        kinds = {row[0] for row in db.execute("SELECT kind FROM items")}
+    assert {"pool", "client", "user"} <= kinds
