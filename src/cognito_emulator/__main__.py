@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     # With --print-env stdout carries the variables alone.
     log: TextIO = sys.stderr if args.print_env else sys.stdout
     try:
-        sock = _bind(args.host, args.port) if args.workers == 1 else None
+        sock = _bind(args.host, args.port) if args.workers <= 1 else None
     except OSError as exc:
         parser.error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     port = sock.getsockname()[1] if sock else args.port
@@ -166,10 +166,11 @@ def main(argv: list[str] | None = None) -> int:
             **_server_options(args),
         )
         return 0
+    assert sock is not None  # one process: the socket bound above
     options = {k: v for k, v in _server_options(args).items() if k not in ("host", "port")}
     server = uvicorn.Server(uvicorn.Config(app, **options))
     try:
-        server.run(sockets=[sock] if sock else None)
+        server.run(sockets=[sock])
     finally:
         emulator.close()
     return 0

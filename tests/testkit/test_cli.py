@@ -242,3 +242,37 @@ def test_a_js_project_uses_only_the_cli() -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "# pass 3" in run.stdout and "# fail 0" in run.stdout
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_fixed_port_and_demo_config_ready_when_it_listens(tmp_path: Path, workers: str) -> None:
+    """Whoever waits for the port (build.py serve, load tests) finds the set-up done."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "config.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cognito_emulator", "--port", str(port), "--workers", workers,
+         "--demo-config", str(config), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not listen"
+                time.sleep(0.02)
+        demo = json.loads(config.read_text())  # written before the port listened
+        assert demo["endpoint"] == f"http://127.0.0.1:{port}/"
+        admin = AdminClient(demo["endpoint"])
+        assert admin.describe_user_pool(UserPoolId=demo["userPoolId"])["UserPool"]["Id"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
