@@ -84,6 +84,7 @@ class Story:
         self.pool_id = emu.create_pool(
             "use-cases",
             MfaConfiguration="OPTIONAL",
+            EmulatorCustomAuth="BUILTIN",
             AutoVerifiedAttributes=["email"],
             DeviceConfiguration={
                 "ChallengeRequiredOnNewDevice": False,
