@@ -750,6 +750,10 @@ def run_pytest(args: Sequence[str], summary: list[str]) -> None:
         )
 
 
+# lint-imports (import-linter, pinned in the dev extra) checks the contracts in .importlinter.
+_LINT_IMPORTS = "from importlinter.cli import lint_imports_command as c; c()"
+
+
 def test(long: bool, pytest_args: Sequence[str], repeat: int = 1) -> int:
     """Lint, format check, types, then every pytest suite (browser included); with ``repeat``
     > 1 pytest runs that many times (a flaky test shows), stopping at the first failing run."""
@@ -764,6 +768,11 @@ def test(long: bool, pytest_args: Sequence[str], repeat: int = 1) -> int:
             "run `.venv/bin/ruff format .`",
         ),
         ("mypy --strict (src)", [sys.executable, "-m", "mypy", "--strict"], "fix the type errors"),
+        (
+            "import contracts (lint-imports)",
+            [sys.executable, "-c", _LINT_IMPORTS, "--no-cache"],
+            "an import breaks a contract in .importlinter: see docs/DESIGN.md 'Imports'",
+        ),
     ]
     for name, cmd, hint in checks:
         with collecting(failures), Step("test", name, stream=True):
