@@ -245,3 +245,12 @@ def test_json_body_still_works_after_all_this(setup: PoolSetup) -> None:
     setup.server.create_user(setup.pool_id, "zed", PASSWORD)
     out = srp_sign_in(setup.api, setup.pool_id, setup.client_id, "zed", PASSWORD)
     assert "AccessToken" in out["AuthenticationResult"]
+
+
+def test_allowed_hosts_extend_the_list() -> None:
+    from cognito_emulator.state import EmulatorConfig
+
+    config = EmulatorConfig(print_outbox=False, allowed_hosts=["cognito.test"])
+    with EmulatorServer(config=config) as server:
+        assert _post(server, "ListUserPools", "{}", Host="cognito.test:9229").status_code == 200
+        assert _post(server, "ListUserPools", "{}", Host="cognito.evil").status_code == 421
