@@ -270,3 +270,12 @@ def test_client_validity_defaults_are_cognitos_whatever_units_are_named(
     for kind, expected in lifetimes.items():
         unit = client["TokenValidityUnits"][kind]
         assert client[f"{kind}Validity"] * seconds[unit] == expected, (kind, client)
+
+
+def test_allowed_hosts_extend_the_list() -> None:
+    from cognito_emulator.state import EmulatorConfig
+
+    config = EmulatorConfig(print_outbox=False, allowed_hosts=["cognito.test"])
+    with EmulatorServer(config=config) as server:
+        assert _post(server, "ListUserPools", "{}", Host="cognito.test:9229").status_code == 200
+        assert _post(server, "ListUserPools", "{}", Host="cognito.evil").status_code == 421
