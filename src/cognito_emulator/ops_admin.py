@@ -29,6 +29,7 @@ from .model import (
     updating_user,
     user_key,
 )
+from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
 from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
@@ -99,6 +100,7 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
     answer = opt_str(params, "EmulatorCustomAuthAnswer")
     if answer:
         pool["EmulatorCustomAuthAnswer"] = answer
+    apply_pool_settings(pool, params)
     emu.store.put("pool", pool_id, pool)
     emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
     return pool
@@ -158,11 +160,15 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         if mfa not in ("OFF", "ON", "OPTIONAL"):
             raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
         pool["MfaConfiguration"] = mfa
+    apply_email_mfa_config(pool, params)
     emu.store.put("pool", pool["Id"], pool)
-    return {
+    out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
     }
+    if pool.get("EmailMfaConfiguration") is not None:
+        out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
+    return out
 
 
 def create_client(ctx: RequestContext, params: Params) -> Params:
@@ -190,6 +196,7 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
     if opt_bool(params, "GenerateSecret"):
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
     token_seconds(client)
+    apply_client_settings(client, params)
     emu.store.put("client", client["ClientId"], client)
     return client
 

@@ -38,6 +38,7 @@ from .model import (
     set_password,
     updating_user,
 )
+from .pool_settings import ROTATING, rotation
 from .registry import Params, RequestContext, idp
 from .tokens import issue_tokens
 from .triggers import BUILTIN
@@ -564,6 +565,8 @@ def initiate_auth(ctx: RequestContext, params: Params) -> Params:
         return _password_auth(ctx, pool, client, ap, meta)
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         check_flow(client, "REFRESH_TOKEN_AUTH")
+        if rotation(client)[0]:
+            raise not_authorized(ROTATING)
         return _refresh(ctx, pool, client, ap)
     if flow == "CUSTOM_AUTH":
         check_flow(client, "CUSTOM_AUTH")
