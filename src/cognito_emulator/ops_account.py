@@ -13,17 +13,21 @@ from .model import (
     check_password_policy,
     check_secret_hash,
     client_from_params,
+    delete_user_data,
     delivery,
     delivery_details,
     find_user,
     mfa_settings,
     new_user,
+    password_matches,
     require_user,
+    revoke_origin,
+    revoke_user_origins,
     save_user,
     set_password,
     updating_user,
 )
-from .ops_admin import delete_user_data
+from .passwordless import auto_sign_in_session
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
 from .validation import opt_list, opt_str, req_str
@@ -85,7 +89,8 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
 
 @idp("ConfirmSignUp")
 def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
-    """ConfirmSignUp with the outbox code."""
+    """ConfirmSignUp with the outbox code; the answer's Session signs the user in once
+    (InitiateAuth USER_AUTH, auto sign-in)."""
     emu = ctx.emulator
     pool, (name, code) = _client_request(ctx, params, "ConfirmationCode")
     user = require_user(emu, pool, name)
@@ -97,7 +102,8 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
         target = _auto_verify_target(pool, user)
         if target:
             user["attributes"][f"{target[1]}_verified"] = "true"
-    return {}
+    _pool, client = client_from_params(ctx, params)
+    return {"Session": auto_sign_in_session(ctx, pool, client, user)}
 
 
 @idp("ResendConfirmationCode")
@@ -234,8 +240,6 @@ def verify_user_attribute(ctx: RequestContext, params: Params) -> Params:
 @idp("ChangePassword")
 def change_password(ctx: RequestContext, params: Params) -> Params:
     """ChangePassword: the previous password is checked against the verifier."""
-    from .model import password_matches
-
     emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     previous = req_str(params, "PreviousPassword")
@@ -254,23 +258,6 @@ def delete_user(ctx: RequestContext, params: Params) -> Params:
     pool, user, _claims = caller(ctx, params)
     delete_user_data(ctx, pool, user)
     return {}
-
-
-def _revoke_origin(ctx: RequestContext, jti: str) -> None:
-    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
-    store = ctx.emulator.store
-    origin = store.get("origin", jti) or {}
-    origin["revoked"] = True
-    store.put("origin", jti, origin)
-
-
-def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
-    """Revoke every session (refresh token family) of a user."""
-    store = ctx.emulator.store
-    prefix = f"{pool['Id']}/{user['username']}/"
-    with store.transaction():
-        for key, _item in store.scan("user_origin", prefix):
-            _revoke_origin(ctx, key.rsplit("/", 1)[-1])
 
 
 @idp("GlobalSignOut")
@@ -302,5 +289,5 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     if refresh["client_id"] != client["ClientId"]:
         raise not_authorized("Invalid token")
     with emu.store.transaction():
-        _revoke_origin(ctx, refresh["origin_jti"])
+        revoke_origin(ctx, refresh["origin_jti"])
     return {}
