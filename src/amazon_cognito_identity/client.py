@@ -46,6 +46,7 @@ def never_acted(err: CognitoError) -> bool:
         return not err.reached_server
     return is_throttling(err)
 
+
 Sleep = Callable[[float], Awaitable[None]]
 
 
