@@ -79,7 +79,7 @@ async def _web_lock(locks: Any, name: str) -> AsyncIterator[None]:
         # The lock is held until the promise returned here resolves (at the end of the block).
         promise = js.Promise.new(create_once_callable(hold))
         if not acquired.done():
-            loop.call_soon_threadsafe(acquired.set_result, None)
+            acquired.set_result(None)
         return promise
 
     done = locks.request(name, create_once_callable(granted))
