@@ -353,3 +353,35 @@ async def test_sign_out_elsewhere_ends_the_session_here(emu: Any) -> None:
     assert [e.name for e in seen] == []  # events of the pool object that signed out
     with pytest.raises(NotAuthenticatedError):
         await there.get_session()
+
+
+@pytest.mark.node
+def test_passwordless_flows_under_pyodide(emu: Any, tmp_path: Any) -> None:
+    """The same flows inside real Pyodide (npm pyodide under Node): fetch, localStorage."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    s = setup(emu, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    emu.create_user(s.pool_id, "pyu", PASSWORD, email="pyu@example.com")
+    inp = tmp_path / "input.json"
+    config = {"pool_id": s.pool_id, "client_id": s.client_id, "endpoint": emu.endpoint}
+    inp.write_text(json.dumps({**config, "username": "pyu", "password": PASSWORD}))
+    proc = subprocess.run(
+        ["node", "tests/node/pyodide_run.js", "tests/node/passwordless_pyodide.py", str(inp)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        "otp_challenge": ["EMAIL_OTP", "EMAIL"],
+        "otp_signed_in": True,
+        "choices": ["PASSWORD_SRP", "EMAIL_OTP"],
+        "srp_signed_in": True,
+        "rotated": [True, True],
+        "auto": "pyo",
+        "events": ["signed_in", "signed_in", "token_refreshed", "signed_in"],
+    }
