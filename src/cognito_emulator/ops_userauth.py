@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import sessions
+from . import existence, sessions
 from .errors import invalid_parameter, not_authorized, user_not_found
-from .model import find_user, password_matches, updating_user
+from .model import check_secret_hash, find_user, password_matches, updating_user
 from .passwordless import (
     AUTO_SIGN_IN,
     FIRST_FACTORS,
@@ -23,6 +23,7 @@ from .passwordless import (
     send_code,
 )
 from .registry import Params
+from .schema import check_password_text
 from .signin import (
     INCORRECT,
     FlowRequest,
@@ -30,14 +31,13 @@ from .signin import (
     after_primary,
     auth_flow,
     challenge,
-    check_sign_in,
+    check_lock,
+    checked_password,
     finish,
     new_challenge,
     new_state,
     parse_a,
     password_verifier_challenge,
-    record_failure,
-    record_success,
     user_after_auth_checks,
 )
 from .validation import need, opt_str
@@ -73,12 +73,15 @@ def _verified(attr: str) -> Callable[[Item, Item], bool]:
 @first_factor("PASSWORD", policy="PASSWORD", available=_has_password)
 def start_password(start: FactorStart) -> Params:
     """PASSWORD: the plain password came with the choice."""
-    emu = start.ctx.emulator
+    emu, pool = start.ctx.emulator, start.pool
     password = need(start.values, "PASSWORD")
-    if not password_matches(emu, start.pool, start.user, password):
-        record_failure(emu, start.pool, start.user["username"])
-        raise not_authorized(INCORRECT)
-    user = record_success(emu, start.pool, start.user)
+    check_password_text(password)
+    user = checked_password(
+        emu,
+        pool,
+        start.user["username"],
+        lambda fresh: password_matches(emu, pool, fresh, password),
+    )
     user_after_auth_checks(emu, user)
     return after_primary(start.ctx, start.pool, start.client, user, start.state)
 
@@ -163,12 +166,13 @@ def start_user_auth(req: FlowRequest) -> Params:
     preferred = ap.get("PREFERRED_CHALLENGE")
     if preferred is not None and preferred not in FIRST_FACTORS:
         raise invalid_parameter(f"Invalid PREFERRED_CHALLENGE: {preferred}")
+    check_secret_hash(req.client, username, ap.get("SECRET_HASH"))
     user = find_user(emu, req.pool, username)
     if user is None:
-        if req.client.get("PreventUserExistenceErrors") == "ENABLED":
+        if existence.prevents(req.client):
             raise not_authorized(INCORRECT)
         raise user_not_found()
-    check_sign_in(emu, req.client, ap, username, user)
+    check_lock(emu, user)
     state = new_state(req.pool, req.client, user, req.meta, ap.get("DEVICE_KEY"))
     session_id = opt_str(req.params, "Session")
     if session_id:

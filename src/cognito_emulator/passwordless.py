@@ -31,9 +31,6 @@ from .signin import Turn, new_challenge, new_state
 from .validation import need
 
 Item = dict[str, Any]
-# Sending codes: at most OTP_SENDS codes of one kind to one user within OTP_WINDOW seconds.
-OTP_SENDS = 5
-OTP_WINDOW = 900.0
 # One-time sign-in codes live as long as the sign-in session that asks for them.
 codes.TTL.setdefault("email_otp", 180)
 codes.TTL.setdefault("sms_otp", 180)
@@ -98,23 +95,10 @@ def available_challenges(pool: Item, user: Item) -> list[str]:
 # ---------------------------------------------------------------- one-time codes
 
 
-def _count_send(emu: Any, pool: Item, user: Item, kind: str) -> None:
-    """LimitExceededException when this user got too many codes of ``kind`` lately."""
-    key = f"{pool['Id']}/{user['username']}/{kind}"
-    now = emu.now()
-    with emu.store.transaction():
-        item = emu.store.get("otp_sends", key) or {"times": []}
-        times = [t for t in item["times"] if t > now - OTP_WINDOW]
-        if len(times) >= OTP_SENDS:
-            raise ServiceError(
-                "LimitExceededException", "Attempt limit exceeded, please try after some time."
-            )
-        emu.store.put("otp_sends", key, {"times": [*times, now]})
-
-
 def send_code(ctx: RequestContext, pool: Item, user: Item, kind: str, destination: str) -> None:
-    """Deliver a fresh code of ``kind`` (replacing an older one), within the sending limit."""
-    _count_send(ctx.emulator, pool, user, kind)
+    """Deliver a fresh code of ``kind`` (replacing an older one), within the per-user limit of
+    ``codes.throttle`` (LimitExceededException past it)."""
+    codes.throttle(ctx.emulator, pool["Id"], user["username"], kind)
     codes.issue_code(ctx.emulator, pool["Id"], user["username"], kind, destination)
 
 

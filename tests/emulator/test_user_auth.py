@@ -289,7 +289,7 @@ def test_resend_flood_is_limited_per_user(env: Env) -> None:
     env.server.create_user(env.pool_id, "bob", PASSWORD, email="bob@example.com")
     assert env.start("bob", PREFERRED_CHALLENGE="EMAIL_OTP")["ChallengeName"] == "EMAIL_OTP"
     assert env.start(PREFERRED_CHALLENGE="SMS_OTP")["ChallengeName"] == "SMS_OTP"
-    env.server.emulator.advance_clock(901)
+    env.server.emulator.advance_clock(3601)
     assert env.start(PREFERRED_CHALLENGE="EMAIL_OTP")["ChallengeName"] == "EMAIL_OTP"
 
 

@@ -247,7 +247,8 @@ class Clock:
 
 def rotating(emu: Any, rotation: dict[str, Any] | None) -> tuple[Setup, CountingTransport]:
     extra = {"RefreshTokenRotation": rotation} if rotation else {}
-    s = setup(emu, AccessTokenValidity=5, TokenValidityUnits={"AccessToken": "minutes"}, **extra)
+    units = {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
+    s = setup(emu, AccessTokenValidity=5, TokenValidityUnits=units, **extra)
     transport = CountingTransport()
     return s, transport
 
