@@ -179,6 +179,31 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
     return out
 
 
+# Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
+# 30 days). A unit given without its value does not rescale the default.
+_DEFAULT_VALIDITY = {
+    "AccessToken": (60, "minutes"),
+    "IdToken": (60, "minutes"),
+    "RefreshToken": (30, "days"),
+}
+
+
+def _validities(params: Params) -> Params:
+    """The client's ``*TokenValidity`` values and their ``TokenValidityUnits``."""
+    given = opt_dict(params, "TokenValidityUnits") or {}
+    out: Params = {}
+    units: dict[str, Any] = {}
+    for kind, (default, default_unit) in _DEFAULT_VALIDITY.items():
+        value = opt_int(params, f"{kind}Validity")
+        if value is None:
+            value, units[kind] = default, default_unit
+        else:
+            units[kind] = given.get(kind, "days" if kind == "RefreshToken" else "hours")
+        out[f"{kind}Validity"] = value
+    out["TokenValidityUnits"] = units
+    return out
+
+
 def create_client(ctx: RequestContext, params: Params) -> Params:
     """CreateUserPoolClient as a function (returns the stored client item)."""
     emu = ctx.emulator
@@ -190,11 +215,7 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         "ClientId": _rand(26, string.ascii_lowercase + string.digits),
         "LastModifiedDate": now,
         "CreationDate": now,
-        "RefreshTokenValidity": opt_int(params, "RefreshTokenValidity") or 30,
-        "AccessTokenValidity": opt_int(params, "AccessTokenValidity") or 60,
-        "IdTokenValidity": opt_int(params, "IdTokenValidity") or 60,
-        "TokenValidityUnits": opt_dict(params, "TokenValidityUnits")
-        or {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        **_validities(params),
         "ExplicitAuthFlows": opt_list(params, "ExplicitAuthFlows")
         or ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         "PreventUserExistenceErrors": opt_str(params, "PreventUserExistenceErrors") or "LEGACY",

@@ -344,7 +344,7 @@ class PoolUser:
         self.sub = sub
         self.totp_secret = totp_secret
         self.attributes: dict[str, str] = {}
-        self._used_totp_steps: set[int] = set()
+        self._used_totp_steps: dict[str, set[int]] = {}
 
     def __repr__(self) -> str:
         return f"PoolUser({self.username!r}, pool={self.user_pool.user_pool_id!r})"
@@ -410,7 +410,7 @@ class PoolUser:
                 "VerifySoftwareToken",
                 {
                     "Session": associated.get("Session", result["Session"]),
-                    "UserCode": self.totp_code(),
+                    "UserCode": self.totp_code("verify"),
                 },
             )
             result = self.user_pool._auth(
@@ -426,7 +426,8 @@ class PoolUser:
             access = self._finish(result).access_token
             associated = call("AssociateSoftwareToken", {"AccessToken": access})
             self.totp_secret = str(associated["SecretCode"])
-            call("VerifySoftwareToken", {"AccessToken": access, "UserCode": self.totp_code()})
+            code = self.totp_code("verify")
+            call("VerifySoftwareToken", {"AccessToken": access, "UserCode": code})
         call(
             "SetUserMFAPreference",
             {
@@ -436,16 +437,19 @@ class PoolUser:
         )
         return self.totp_secret
 
-    def totp_code(self) -> str:
-        """A TOTP code at emulator time that this kit has not handed out before: the current
-        step's, then the next and the previous step's (the emulator, like Cognito, accepts
-        one step either way), so three per 30 seconds."""
+    def totp_code(self, purpose: str = "sign_in") -> str:
+        """A TOTP code at emulator time newer than any this kit has handed out for
+        ``purpose`` (``"sign_in"``, or ``"verify"`` for a new secret): the current step's,
+        then the next step's (the emulator, like Cognito, accepts one step either way and a
+        code once, only newer than the last one used), so two per 30 seconds."""
         if not self.totp_secret:
             raise ValueError(f"{self.username} has no TOTP secret: call enable_totp() first")
         now = int(self.user_pool.emulator.now()) // TOTP_STEP
-        for step in (now, now + 1, now - 1):
-            if step not in self._used_totp_steps:
-                self._used_totp_steps.add(step)
+        used = self._used_totp_steps.setdefault(purpose, set())
+        newest = max(used, default=now - 1)
+        for step in (now, now + 1):
+            if step > newest:
+                used.add(step)
                 return str(pyotp.TOTP(self.totp_secret).at(step * TOTP_STEP))
         raise ValueError(
             f"the TOTP codes of {self.username} for this 30 s are used: advance_clock(30)"

@@ -21,7 +21,7 @@ _spec.loader.exec_module(build)
 
 
 def source_version() -> str:
-    text = (ROOT / "src" / "amazon_cognito_identity" / "__init__.py").read_text()
+    text = (ROOT / "src" / "amazon_cognito_identity" / "_version.py").read_text()
     match = re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)
     assert match
     return match.group(1)
