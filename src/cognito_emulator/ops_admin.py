@@ -32,6 +32,7 @@ from .model import (
     token_seconds,
     updating_user,
 )
+from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
 from .registry import Params, RequestContext, idp
 from .schema import check_attributes, normalize_schema
 from .settings import check_client_settings, check_pool_settings
@@ -107,6 +108,7 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
         pool["EmulatorCustomAuth"] = custom
     # Checked now: a bad setting stored would break every later request with a 500.
     check_pool_settings(pool)
+    apply_pool_settings(pool, params)
     emu.store.put("pool", pool_id, pool)
     emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
     return pool
@@ -166,11 +168,15 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         if mfa not in ("OFF", "ON", "OPTIONAL"):
             raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
         pool["MfaConfiguration"] = mfa
+    apply_email_mfa_config(pool, params)
     emu.store.put("pool", pool["Id"], pool)
-    return {
+    out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
     }
+    if pool.get("EmailMfaConfiguration") is not None:
+        out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
+    return out
 
 
 # Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
@@ -223,6 +229,7 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
     check_client_settings(pool, client)
     token_seconds(client)
+    apply_client_settings(client, params)
     emu.store.put("client", client["ClientId"], client)
     return client
 
