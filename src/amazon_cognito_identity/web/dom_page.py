@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import InvalidParameterError
 from .component import Component, Event, Node
 
 __all__ = ["DomPage", "form_values"]
@@ -66,7 +67,7 @@ class DomPage:
     def _root(self, selector: str) -> Any:
         root = self.document.querySelector(selector)
         if _is_null(root):
-            raise ValueError(f"no element matches {selector!r}")
+            raise InvalidParameterError(f"no element matches {selector!r}")
         return root
 
     def render(self, mount: str, nodes: Sequence[Node], *, focus: str | None = None) -> None:
