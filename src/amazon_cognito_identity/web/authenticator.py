@@ -150,7 +150,8 @@ class Authenticator(Component):
 
     def _links(self, *views: str) -> Node:
         buttons = [
-            h("button", {"type": "button", "class": "cog-login-link"}, self.t(f"link.{view}"),
+            h("button", {"type": "button", "class": "cog-login-link", "data-to": view},
+              self.t(f"link.{view}"),
               on={"click": f"show_{view}"})
             for view in views
             if view == "sign_in" or self.offers.get(view)
