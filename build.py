@@ -410,6 +410,31 @@ def setup() -> None:
 # ----------------------------------------------------------------------------- bundle
 
 
+# hatchling's wheel builder over the project config read from stdin (build.py itself runs
+# without hatchling; .venv has it).
+BROWSER_WHEEL_SCRIPT = (
+    "import json, os, sys; from hatchling.builders.wheel import WheelBuilder; "
+    "b = WheelBuilder(os.getcwd(), config=json.load(sys.stdin)); "
+    "print(os.path.basename(next(b.build(directory=sys.argv[1], versions=['standard']))))"
+)
+
+
+def browser_wheel_config() -> dict[str, Any]:
+    """pyproject.toml as the browser wheel sees it: the SDK package alone, no entry points and
+    no extras (what `pip install` gets also holds cognito_emulator and a pytest plugin)."""
+    import tomllib  # 3.11+, which .venv has; build.py itself starts on older Pythons too
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = config["project"]
+    project.pop("entry-points", None)
+    project.pop("optional-dependencies", None)
+    target = config["tool"]["hatch"]["build"]["targets"]["wheel"]
+    for key in ("packages", "only-include", "sources", "force-include", "include", "exclude"):
+        target.pop(key, None)
+    target["packages"] = [f"src/{SDK_PACKAGE}"]
+    return config
+
+
 def build_wheel() -> None:
     """The SDK wheel (pure, SDK only) into web/dist/ plus web/dist/manifest.json."""
     inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC])
@@ -425,15 +450,9 @@ def build_wheel() -> None:
         for old in DIST.glob("*.whl"):
             old.unlink()
         out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from hatchling.build import build_wheel; "
-                "print(build_wheel(sys.argv[1]))",
-                str(DIST),
-            ],
+            [sys.executable, "-c", BROWSER_WHEEL_SCRIPT, str(DIST)],
             cwd=ROOT,
-            stdin=subprocess.DEVNULL,
+            input=json.dumps(browser_wheel_config()),
             capture_output=True,
             text=True,
             check=False,
@@ -461,7 +480,7 @@ def build_wheel() -> None:
 
 def check_wheel(path: Path) -> str:
     """Checks the wheel is pure and holds the SDK alone; returns its version."""
-    hint = "fix [tool.hatch.build.targets.wheel] in pyproject.toml so the wheel holds the SDK only"
+    hint = "fix build.browser_wheel_config() so the browser wheel holds the SDK only"
     if not path.name.endswith("-py3-none-any.whl"):
         raise BuildError(f"wheel {path.name} is not pure py3-none-any", hint)
     with zipfile.ZipFile(path) as whl:
@@ -472,6 +491,9 @@ def check_wheel(path: Path) -> str:
         ]
         if strays:
             raise BuildError(f"wheel holds files outside {SDK_PACKAGE}/: {strays[:5]}", hint)
+        entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        if entry_points:
+            raise BuildError(f"wheel declares entry points ({entry_points[0]})", hint)
         for needed in ("__init__.py", "py.typed"):
             if f"{SDK_PACKAGE}/{needed}" not in names:
                 raise BuildError(f"wheel lacks {SDK_PACKAGE}/{needed}", hint)
