@@ -37,6 +37,15 @@ STATIC_FILES: tuple[tuple[str, str, bool], ...] = (
     ("vendor/python_stdlib.zip", "standard library for the fallback boot only", False),
     ("dist/manifest.json", "names the SDK wheel", True),
 )
+# Copied when the bundle has them (the fast-boot code of newer bundles).
+OPTIONAL_FILES: tuple[tuple[str, str, bool], ...] = (
+    ("portal/fastboot.js", "fast boot: snapshot restore, Cache Storage for warm loads", True),
+)
+PURPOSES = {
+    "stdlib": "precompiled standard library",
+    "stdlib_core": "precompiled standard library, the part a sign-in imports",
+    "snapshot": "Pyodide memory snapshot, SDK imported",
+}
 
 POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
 PLACEHOLDER_POOL = "us-east-1_Example"
@@ -113,15 +122,11 @@ def _fastboot_files(dist: Path) -> list[tuple[str, str, bool]]:
     if not manifest_path.exists():
         return []
     manifest = json.loads(manifest_path.read_text())
-    files = [
-        ("dist/fastboot/manifest.json", "fast-boot manifest (versions and hashes)", True),
-        (f"dist/fastboot/{manifest['stdlib']['file']}", "precompiled standard library", True),
-        (
-            f"dist/fastboot/{manifest['snapshot']['file']}",
-            "Pyodide memory snapshot, SDK imported",
-            True,
-        ),
-    ]
+    files = [("dist/fastboot/manifest.json", "fast-boot manifest (versions and hashes)", True)]
+    for key, entry in manifest.items():
+        if key != "wheel" and isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            purpose = PURPOSES.get(key, f"fast-boot file ({key})")
+            files.append((f"dist/fastboot/{entry['file']}", purpose, True))
     for extra in manifest.get("extra_wheels", []):
         files.append((f"dist/fastboot/{extra['file']}", "segno: draws the TOTP QR code", True))
     return files
@@ -135,7 +140,9 @@ def _sources(web: Path) -> list[tuple[str, str, bool]]:
         raise KitError(
             f"no SDK wheel in {dist} ({exc}): run `python build.py bundle` first"
         ) from exc
-    files = [*STATIC_FILES, (f"dist/{wheel}", "the SDK (amazon_cognito_identity) wheel", True)]
+    optional = [f for f in OPTIONAL_FILES if (web / f[0]).is_file()]
+    wheel_entry = (f"dist/{wheel}", "the SDK (amazon_cognito_identity) wheel", True)
+    files = [*STATIC_FILES, *optional, wheel_entry]
     files += _fastboot_files(dist)
     missing = [path for path, _, _ in files if not (web / path).is_file()]
     if missing:

@@ -176,7 +176,9 @@ const python = new PythonWorker({
   workerUrl: new URL("portal/worker.js", BASE).href,
   pyodideUrl: new URL("vendor/pyodide.mjs", BASE).href,
   dist: new URL("dist/", BASE).href,
-  configUrl: "",
+  // The pool settings are in the page's script: the worker's config is empty, and a data: URL
+  // gives it that without a request (no 404 on sites without a /config.json).
+  configUrl: "data:application/json,{}",
 });
 python.on("ui", apply);
 python.on("fatal", fail);

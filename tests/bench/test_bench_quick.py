@@ -69,3 +69,13 @@ def test_bench_quick_writes_every_key(tmp_path: Path) -> None:
     assert {row["measure"] for row in results["goals"]} and all(
         row["measured"] is not None for row in results["goals"]
     )
+    # embed.*: the sign-in kit's page and the JS SDK page, measured side by side.
+    embed = results["embed"]
+    for key in ("typeable_ms", "ready_cold_ms", "ready_warm_ms", "longest_main_thread_task_ms"):
+        for side in ("ours", "js_sdk"):
+            entry = embed[key][side]
+            assert entry["unit"] == "ms" and 0 <= entry["min"] <= entry["median"], (key, side)
+    assert embed["ready_cold_ms"]["bare_pyodide"]["n"] >= 1
+    ours, peer = embed["cold_load_bytes"]["ours"], embed["cold_load_bytes"]["js_sdk"]
+    assert ours["unit"] == peer["unit"] == "bytes"
+    assert ours["value"] > results["wheel_gz_bytes"]["value"] > peer["value"] > 10_000

@@ -216,11 +216,10 @@ def _enable_totp(emulator: Any, pool: dict[str, Any], user: str) -> str:
 
     def token() -> str:
         result = emulator.call(
-            "AdminInitiateAuth",
+            "InitiateAuth",
             {
-                "UserPoolId": pool["userPoolId"],
                 "ClientId": pool["clientId"],
-                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthFlow": "USER_PASSWORD_AUTH",
                 "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD},
             },
         )
@@ -378,3 +377,40 @@ def test_readme_snippet_works_as_printed(
     page.keyboard.press("Enter")
     assert signed_in_text(page) == f"Signed in as {user}."
     tab_to(page, ".cog-login-sign-out")
+
+
+def test_sign_up_confirm_and_reset_password(
+    page: Any, plain_server: str, emulator: Any, kit_pool: dict[str, Any]
+) -> None:
+    user = f"kit-{secrets.token_hex(3)}"
+    open_kit(page, plain_server + "/site/auth/")
+    page.wait_for_selector(".cog-login-links", timeout=BOOT_MS)
+    press(page, "button.cog-login-link[data-to=sign_up]")
+    page.wait_for_selector("[data-view=sign_up]")
+    type_in(page, "#cog-login-username", user)
+    type_in(page, "#cog-login-email", f"{user}@example.com")
+    type_in(page, "#cog-login-password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-view=confirm]")
+    assert str(message(page).text_content()).startswith("We sent a code to ")
+    assert page.input_value("#cog-login-username") == user  # carried over from sign-up
+    type_in(page, "#cog-login-code", emulator.last_code(user))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-view=sign_in]")
+    assert message(page).text_content() == "Your account is confirmed. Sign in now."
+
+    press(page, "button.cog-login-link[data-to=forgot]")
+    page.wait_for_selector("[data-view=forgot]")
+    type_in(page, "#cog-login-username", user)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-view=reset]")
+    new_password = "Kit-Reset-Passw0rd!"
+    type_in(page, "#cog-login-code", emulator.last_code(user))
+    type_in(page, "#cog-login-new_password", new_password)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-view=sign_in]")
+    assert message(page).text_content() == "Your password is changed. Sign in with the new one."
+    type_in(page, "#cog-login-username", user)
+    type_in(page, "#cog-login-password", new_password)
+    page.keyboard.press("Enter")
+    assert signed_in_text(page) == f"Signed in as {user}."

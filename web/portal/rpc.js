@@ -47,7 +47,7 @@ export class PythonWorker {
     const url = new URL(workerUrl, location.href);
     if (pyodideUrl) url.searchParams.set("pyodide", pyodideUrl);
     if (dist) url.searchParams.set("dist", dist);
-    if (configUrl !== undefined) url.searchParams.set("config", configUrl); // "": none
+    if (configUrl) url.searchParams.set("config", configUrl);
     this.worker = new Worker(url, { type: "module" });
     this.pending = new Map();
     this.nextId = 1;

@@ -105,18 +105,19 @@ class Authenticator(Component):
                 session = None
             if session is not None and session.is_valid():
                 self.user = user
-                await self._signed_in(session)
+                await self._signed_in(session, focus=False)
                 return
-        self.show("sign_in")
+        # The first render takes the page's plain form over: focus stays where the user is.
+        self.refresh()
 
     # ---- rendering ------------------------------------------------------------------------
 
-    def show(self, view: str, message: tuple[str, str] | None = None) -> None:
+    def show(self, view: str, message: tuple[str, str] | None = None, focus: bool = True) -> None:
         """Switch to ``view`` (``sign_in``, ``sign_up``, ``confirm``, ``forgot``, ``reset``,
         ``challenge``, ``signed_in``) and render it, focusing its first input."""
         self.view_name = view
         self.message = message
-        self.refresh(focus="input:not([type=hidden]), select, button")
+        self.refresh(focus="input:not([type=hidden]), select, button" if focus else None)
 
     def view(self) -> list[Node]:
         """The current view's nodes."""
@@ -149,7 +150,8 @@ class Authenticator(Component):
 
     def _links(self, *views: str) -> Node:
         buttons = [
-            h("button", {"type": "button", "class": "cog-login-link"}, self.t(f"link.{view}"),
+            h("button", {"type": "button", "class": "cog-login-link", "data-to": view},
+              self.t(f"link.{view}"),
               on={"click": f"show_{view}"})
             for view in views
             if view == "sign_in" or self.offers.get(view)
@@ -357,11 +359,11 @@ class Authenticator(Component):
                 note = ("info", self.t("code_sent_app"))
             self.show("challenge", note)
 
-    async def _signed_in(self, session: CognitoUserSession) -> None:
+    async def _signed_in(self, session: CognitoUserSession, focus: bool = True) -> None:
         assert self.user is not None
         self.session = session
         self.challenge = None
-        self.show("signed_in")
+        self.show("signed_in", focus=focus)
         self.page.emit(self.mount, "cog-signed-in", {"username": self.user.get_username()})
         await _call(self.on_signed_in, self.user, session)
 

@@ -5,7 +5,7 @@ Kept for pages that run Python on the main thread with PyScript (``<script type=
     LoginForm(pool, mount="#login", on_signed_in=lambda user, session: ...)
 
 It is the :class:`~.authenticator.Authenticator` rendering straight into ``js.document``
-(a :class:`~.dom_page.DomPage`). New pages should use the site kit instead (README "Add sign-in
+(a :class:`~.component.DomPage`). New pages should use the site kit instead (README "Add sign-in
 to your site"): the same component in a Web Worker, typeable before Python has started.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from ..user_pool import CognitoUserPool
 from .authenticator import Authenticator, SignedIn
-from .dom_page import DomPage
+from .component import DomPage
 
 __all__ = ["LoginForm"]
 
