@@ -2,7 +2,9 @@
 """Build, serve and test amazon-cognito-identity for Python (stdlib only, Python >= 3.11).
 
     python build.py setup            .venv + pip install -e .[dev], npm ci, Debian chromium
-    python build.py bundle           SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
+    python build.py bundle [--compress]
+                                     SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
+                                     (--compress: .br/.gz siblings too, cached by content hash)
     python build.py serve [--compress]
                                      setup, bundle, emulator + static server on 127.0.0.1:8000
     python build.py test [--long] [pytest args...]
@@ -537,7 +539,8 @@ def fastboot() -> None:
 
 
 def precompress() -> None:
-    """tools/precompress.py build(repo_root, log): .gz/.br siblings the static server sends."""
+    """tools/precompress.py build(repo_root, log): .gz/.br siblings the static server sends,
+    copied from the content-hash cache when these bytes were compressed before."""
     path = ROOT / "tools" / "precompress.py"
     if not path.exists():
         return
@@ -546,13 +549,15 @@ def precompress() -> None:
         module.build(ROOT, lambda msg: print(f"[bundle]   {msg}", flush=True))
 
 
-def bundle() -> None:
-    """What the pages load: the SDK wheel, Pyodide and PyScript, fast-boot extras, gzip."""
+def bundle(compress: bool = False) -> None:
+    """What the pages load: the SDK wheel, Pyodide and PyScript, fast-boot extras; with
+    ``compress``, the .br/.gz siblings (only `serve --compress`, `bench` and `kit` need them)."""
     t0 = time.monotonic()
     build_wheel()
     vendor()
     fastboot()
-    precompress()
+    if compress:
+        precompress()
     info("bundle", f"done ({time.monotonic() - t0:.1f} s)")
 
 
@@ -833,7 +838,7 @@ def main(argv: list[str]) -> int:
 
     def do_bundle() -> int:
         setup()
-        bundle()
+        bundle(compress="--compress" in rest)
         return 0
 
     def do_serve() -> int:
@@ -847,7 +852,7 @@ def main(argv: list[str]) -> int:
         )
         opts = parser.parse_args(rest)
         setup()
-        bundle()
+        bundle(compress=opts.compress)
         serve(
             opts.host,
             opts.port,
@@ -865,7 +870,7 @@ def main(argv: list[str]) -> int:
 
     def do_bench() -> int:
         setup()
-        bundle()
+        bundle(compress=True)
         return bench(rest)
 
     actions = {

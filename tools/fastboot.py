@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 OUT_SUBDIR = Path("web/dist/fastboot")
 # Bumped when the files' layout changes, so older bundles rebuild. 2: the stdlib zip's members
@@ -142,6 +145,20 @@ def is_fresh(repo_root: Path) -> bool:
     )
 
 
+def replace_if_changed(new: Path, dest: Path) -> bool:
+    """Move ``new`` onto ``dest`` unless ``dest`` holds the same bytes (then its mtime, and so
+    its compressed siblings, stay valid); True when ``dest`` changed."""
+    if (
+        dest.is_file()
+        and dest.stat().st_size == new.stat().st_size
+        and _sha256(dest) == _sha256(new)
+    ):
+        new.unlink()
+        return False
+    os.replace(new, dest)
+    return True
+
+
 def write_alias(repo_root: Path) -> None:
     """web/dist/sdk.whl: the current wheel under a fixed name, so pages (PyScript ``files``
     config, the LoginForm example) need not change with each version."""
@@ -149,6 +166,34 @@ def write_alias(repo_root: Path) -> None:
     alias = repo_root / "web/dist/sdk.whl"
     if not alias.exists() or alias.read_bytes() != wheel.read_bytes():
         shutil.copyfile(wheel, alias)
+
+
+def _run_node(
+    node: str, pyodide_dir: Path, out: Path, wheels: list[Path], log: Callable[[str], None]
+) -> dict[str, Any]:
+    """tools/fastboot_node.mjs: writes the stdlib zip and the snapshot into ``out``."""
+    script = Path(__file__).with_name("fastboot_node.mjs")
+    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [
+            node,
+            str(script),
+            str(pyodide_dir),
+            str(out),
+            ",".join(str(p) for p in wheels),
+            ",".join(PRELOAD),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("fastboot:"):
+            log(line)
+    if proc.returncode != 0:
+        raise RuntimeError(f"fastboot Node step failed:\n{proc.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads((out / "node-result.json").read_text())
+    return result
 
 
 def build(repo_root: Path, log: Callable[[str], None]) -> None:
@@ -165,32 +210,15 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
     wheel = find_wheel(repo_root)
     out = repo_root / OUT_SUBDIR
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("manifest.json", "snapshot.bin", "python_stdlib.pyc.zip", "node-result.json"):
-        (out / stale).unlink(missing_ok=True)
+    (out / "manifest.json").unlink(missing_ok=True)
     extras = fetch_extra_wheels(out, log)
     log(f"fastboot: Pyodide {pyodide_dir}, wheel {wheel.name}")
-    script = Path(__file__).with_name("fastboot_node.mjs")
-    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [
-            node,
-            str(script),
-            str(pyodide_dir),
-            str(out),
-            ",".join(str(p) for p in [wheel, *extras]),
-            ",".join(PRELOAD),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("fastboot:"):
-            log(line)
-    if proc.returncode != 0:
-        raise RuntimeError(f"fastboot Node step failed:\n{proc.stderr[-4000:]}")
-    result = json.loads((out / "node-result.json").read_text())
-    (out / "node-result.json").unlink()
+    with tempfile.TemporaryDirectory(prefix=".stage-", dir=out) as tmp:
+        stage = Path(tmp)
+        result = _run_node(node, pyodide_dir, stage, [wheel, *extras], log)
+        for name in ("python_stdlib.pyc.zip", "snapshot.bin"):
+            changed = replace_if_changed(stage / name, out / name)
+            log(f"fastboot: {name} {'written' if changed else 'unchanged (kept)'}")
     zip_name = "python_stdlib.pyc.zip"
     manifest = {
         "format": FORMAT,
