@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 READY = "document.documentElement.dataset.bootMode"
-BIG_FILES = ("/dist/fastboot/snapshot.bin", "/dist/fastboot/python_stdlib.pyc.zip")
+BIG_FILES = ("/dist/fastboot/snapshot.bin", "/dist/fastboot/python_stdlib.core.zip")
 
 
 def boot(page: Any, site: Any, *, reload: bool = False) -> dict[str, Any]:
@@ -64,3 +64,56 @@ def test_boot_reports_its_phases(page: Any, site: Any) -> None:
     assert all(isinstance(m, int) and m >= 0 for m in marks)
     assert timings["restore_ms"] >= timings["files_ms"]
     assert timings["unpack_ms"] <= timings["sdk_ms"]
+
+
+FALLBACK_WORKER = """
+import { bootPython } from "/portal/fastboot.js";
+const { py, mode } = await bootPython({});
+const result = py.runPython(`
+import importlib, json, sys
+import _fastboot_stdlib as fb
+out = {"mode": None, "missing": None, "mounted_after_missing": None, "modules": {}}
+try:
+    import not_a_stdlib_module_xyz  # noqa: F401
+except ModuleNotFoundError as exc:
+    out["missing"] = type(exc).__name__
+out["mounted_after_missing"] = fb.state["mounted"]
+out["before"] = sorted(n for n in ("tomllib", "difflib", "xml.dom.minidom") if n in sys.modules)
+import tomllib, difflib, xml.dom.minidom
+out["modules"]["tomllib"] = tomllib.loads('a = 1\\\\n[t]\\\\nb = "x"')
+out["modules"]["difflib"] = difflib.SequenceMatcher(None, "abcd", "abed").ratio()
+doc = xml.dom.minidom.parseString("<a><b>hi</b></a>")
+out["modules"]["minidom"] = doc.documentElement.firstChild.firstChild.data
+out["loads"] = fb.state["loads"]
+out["minidom_file"] = xml.dom.minidom.__file__
+json.dumps(out)
+`);
+postMessage({ mode, result: JSON.parse(result) });
+"""
+
+
+def test_stdlib_modules_outside_the_trimmed_zip_load_on_first_import(page: Any, site: Any) -> None:
+    site.serve("/fallback-worker.js", FALLBACK_WORKER, "text/javascript")
+    page.goto(site.url + "/hello.html")
+    got = page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const w = new Worker("/fallback-worker.js", { type: "module" });
+            w.onmessage = (e) => resolve(e.data);
+            w.onerror = (e) => reject(new Error(e.message));
+        })"""
+    )
+    assert got["mode"] == "snapshot"
+    result = got["result"]
+    # A name the full zip lacks fails as usual, without downloading anything.
+    assert result["missing"] == "ModuleNotFoundError"
+    assert result["mounted_after_missing"] is False
+    assert result["before"] == []
+    assert result["modules"] == {
+        "tomllib": {"a": 1, "t": {"b": "x"}},
+        "difflib": 0.75,
+        "minidom": "hi",
+    }
+    # Found by the fallback; submodules of packages it loaded come from the full zip too.
+    assert {"tomllib", "difflib"} <= set(result["loads"])
+    assert result["minidom_file"].startswith("/lib/python314-full.zip/xml/dom/")
+    assert "/dist/fastboot/python_stdlib.pyc.zip" in site.requests
