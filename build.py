@@ -70,6 +70,7 @@ PYODIDE_FILES = (
 SETUP_STAMP = VENV / ".build-py-setup"
 NPM_STAMP_NAME = ".build-py-npm"
 WHEEL_STAMP = DIST / ".build-py-inputs"
+PYPI_DIST = ROOT / "build" / "pypi"  # the PyPI wheel (build/ is git-ignored)
 
 
 # ----------------------------------------------------------------------------- output + errors
@@ -409,41 +410,35 @@ def setup() -> None:
 # ----------------------------------------------------------------------------- bundle
 
 
+def sdk_version() -> str:
+    """``__version__`` of src/amazon_cognito_identity/__init__.py (hatch reads the same)."""
+    match = re.search(r'^__version__ = "([^"]+)"', (SDK_SRC / "__init__.py").read_text(), re.M)
+    if match is None:
+        raise BuildError("no __version__ in the SDK's __init__.py", 'add __version__ = "X.Y.Z"')
+    return match.group(1)
+
+
 def build_wheel() -> None:
-    """The SDK wheel (pure, SDK only) into web/dist/ plus web/dist/manifest.json."""
-    inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC])
+    """The browser's wheel (tools/leanwheel.py: lean, SDK only, optional parts on demand) into
+    web/dist/ with web/dist/manifest.json, and the PyPI wheel (hatchling, docstrings kept)
+    into build/pypi/."""
+    leanwheel_py = ROOT / "tools" / "leanwheel.py"
+    inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC, leanwheel_py])
     manifest_path = DIST / "manifest.json"
-    with Step("bundle", "SDK wheel -> web/dist/") as step:
+    with Step("bundle", "SDK wheels -> web/dist/ (browser), build/pypi/ (PyPI)") as step:
         manifest_text = read_text(manifest_path)
         if read_text(WHEEL_STAMP) == inputs and manifest_text is not None:
             wheel_name = json.loads(manifest_text).get("wheel", "")
-            if (DIST / wheel_name).is_file():
+            if (DIST / wheel_name).is_file() and any(PYPI_DIST.glob("*.whl")):
                 step.result = f"up to date ({wheel_name})"
                 return
         DIST.mkdir(parents=True, exist_ok=True)
-        for old in DIST.glob("*.whl"):
+        for old in DIST.glob("amazon_cognito_identity-*.whl"):
             old.unlink()
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from hatchling.build import build_wheel; "
-                "print(build_wheel(sys.argv[1]))",
-                str(DIST),
-            ],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise BuildError(
-                "hatchling could not build the wheel",
-                "run `python build.py setup` (it installs hatchling), then fix the error shown",
-                (out.stdout + out.stderr)[-4000:],
-            )
-        wheel_name = out.stdout.strip().splitlines()[-1]
+        shutil.rmtree(DIST / "parts", ignore_errors=True)
+        lean = load_module("_build_leanwheel", leanwheel_py)
+        result = lean.build(SDK_SRC, DIST, sdk_version(), lambda _msg: None)
+        wheel_name = result.wheel.name
         version = check_wheel(DIST / wheel_name)
         manifest = {
             "wheel": wheel_name,
@@ -452,10 +447,41 @@ def build_wheel() -> None:
             "version": version,
             "sha256": sha256_file(DIST / wheel_name),
             "size": (DIST / wheel_name).stat().st_size,
+            "parts": {
+                name: f"/dist/{path.relative_to(DIST).as_posix()}"
+                for name, path in sorted(result.parts.items())
+            },
         }
+        build_pypi_wheel()
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         WHEEL_STAMP.write_text(inputs)
-        step.result = f"built {wheel_name}"
+        step.result = f"built {wheel_name} ({len(result.parts)} parts on demand) + PyPI wheel"
+
+
+def build_pypi_wheel() -> Path:
+    """hatchling's wheel (what PyPI gets, per pyproject.toml) into build/pypi/."""
+    shutil.rmtree(PYPI_DIST, ignore_errors=True)
+    PYPI_DIST.mkdir(parents=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hatchling.build import build_wheel; print(build_wheel(sys.argv[1]))",
+            str(PYPI_DIST),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise BuildError(
+            "hatchling could not build the wheel",
+            "run `python build.py setup` (it installs hatchling), then fix the error shown",
+            (out.stdout + out.stderr)[-4000:],
+        )
+    return PYPI_DIST / out.stdout.strip().splitlines()[-1]
 
 
 def check_wheel(path: Path) -> str:

@@ -30,6 +30,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ OUT_SUBDIR = Path("web/dist/fastboot")
 # Bumped when the files' layout changes, so older bundles rebuild. 2: the stdlib zip's members
 # are stored (uncompressed): it compresses better as a whole (tools/precompress.py) and
 # zipimport inflates nothing.
-FORMAT = 3  # 3: sparse snapshot, trimmed stdlib zip with an on-demand fallback
+FORMAT = 4  # 3: sparse snapshot, trimmed stdlib zip with an on-demand fallback; 4: + SDK parts
 # Stdlib members the trimmed zip keeps (unless the snapshot already imported them).
 CORE_PREFIXES = ("encodings/",)
 SPARSE_MAGIC = b"PYSPARSE"
@@ -204,6 +205,21 @@ def is_fresh(repo_root: Path) -> bool:
     )
 
 
+def snapshot_wheel(wheel: Path, parts_dir: Path, out_dir: Path) -> Path:
+    """The served wheel plus the SDK's optional parts (tools/leanwheel.py) in one wheel, so
+    the snapshot holds the parts imported; ``wheel`` itself when the bundle has no parts."""
+    files = sorted(parts_dir.rglob("*.py")) if parts_dir.is_dir() else []
+    if not files:
+        return wheel
+    out = out_dir / wheel.name
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        for path in files:
+            dst.write(path, path.relative_to(parts_dir).as_posix())
+    return out
+
+
 def replace_if_changed(new: Path, dest: Path) -> bool:
     """Move ``new`` onto ``dest`` unless ``dest`` holds the same bytes (then its mtime, and so
     its compressed siblings, stay valid); True when ``dest`` changed."""
@@ -284,7 +300,8 @@ def build(repo_root: Path, log: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory(prefix=".stage-", dir=out) as tmp:
         stage = Path(tmp)
         preload = [*PRELOAD, *sdk_stdlib_imports(repo_root / "src" / "amazon_cognito_identity")]
-        result = _run_node(node, pyodide_dir, stage, [wheel, *extras], preload, log)
+        full = snapshot_wheel(wheel, repo_root / "web/dist/parts", stage)
+        result = _run_node(node, pyodide_dir, stage, [full, *extras], preload, log)
         heap = (stage / "snapshot.bin").read_bytes()
         (stage / "snapshot.bin").write_bytes(encode_sparse(heap))
         for name in ("python_stdlib.pyc.zip", "python_stdlib.core.zip", "snapshot.bin"):

@@ -96,7 +96,8 @@ def candidates(dirs: Iterable[Path]) -> list[Path]:
         for path in top.rglob("*"):
             if not path.is_file() or path.stat().st_size < MIN_BYTES:
                 continue
-            if path.suffix in SUFFIXES or (path.suffix == ".zip" and is_stored_zip(path)):
+            stored = path.suffix in {".zip", ".whl"} and is_stored_zip(path)  # the lean wheel
+            if path.suffix in SUFFIXES or stored:
                 found.append(path)
     return sorted(found)
 

@@ -193,6 +193,14 @@ export async function bootPython({
     bytes,
     sha256: await sha256Hex(bytes),
   }));
+  // Extra pure wheels (segno draws the TOTP QR code), fetched while Python restores.
+  const extrasPromise = Promise.resolve(
+    ((fastManifest && fastManifest.extra_wheels) || []).map((extra) => {
+      const bytes = fetchBytes(DIST + "fastboot/" + extra.file);
+      bytes.catch(() => {}); // reported when unpacked
+      return [extra, bytes];
+    }),
+  );
   const { loadPyodide, version } = await pyodideModule;
   lap("import_ms");
   const indexURL = new URL(".", new URL(PYODIDE_URL, self.location.href)).href;
@@ -228,9 +236,9 @@ export async function bootPython({
   // lazily imported submodules still resolve.
   py.unpackArchive((await wheelPromise).bytes, "wheel");
   // Extra pure wheels (segno draws the TOTP QR code); optional.
-  for (const extra of (fastManifest && fastManifest.extra_wheels) || []) {
+  for (const [extra, bytes] of await extrasPromise) {
     try {
-      py.unpackArchive(await fetchBytes(DIST + "fastboot/" + extra.file), "wheel");
+      py.unpackArchive(await bytes, "wheel");
     } catch (err) {
       console.warn("optional wheel not loaded", extra.file, err);
     }
