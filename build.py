@@ -412,10 +412,14 @@ def setup() -> None:
 
 
 def sdk_version() -> str:
-    """``__version__`` of src/amazon_cognito_identity/__init__.py (hatch reads the same)."""
-    match = re.search(r'^__version__ = "([^"]+)"', (SDK_SRC / "__init__.py").read_text(), re.M)
+    """The SDK's ``__version__``, read from the file pyproject's [tool.hatch.version] names."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    path = ROOT / project["tool"]["hatch"]["version"]["path"]
+    match = re.search(r'^__version__ = "([^"]+)"', path.read_text(), re.M)
     if match is None:
-        raise BuildError("no __version__ in the SDK's __init__.py", 'add __version__ = "X.Y.Z"')
+        raise BuildError(f"no __version__ in {path}", 'add __version__ = "X.Y.Z" there')
     return match.group(1)
 
 
