@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ _spec.loader.exec_module(build)
 
 
 def source_version() -> str:
-    text = (ROOT / "src" / "amazon_cognito_identity" / "__init__.py").read_text()
+    hatch = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]
+    text = (ROOT / hatch["version"]["path"]).read_text()
     match = re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)
     assert match
     return match.group(1)

@@ -73,7 +73,30 @@ def test_wheel_holds_the_sdk_alone_and_the_parts_are_separate(lean: Any) -> None
     for part in lean.parts:
         path = "amazon_cognito_identity/" + part.split(".", 1)[1].replace(".", "/") + ".py"
         assert path not in names
-    assert {"amazon_cognito_identity.identity", "amazon_cognito_identity.verify"} <= set(lean.parts)
+    assert "amazon_cognito_identity.identity" in lean.parts
+
+
+def test_a_part_a_kept_module_imports_stays_in_the_wheel(tmp_path: Path) -> None:
+    pkg = tmp_path / "src" / "amazon_cognito_identity"
+    (pkg / "web").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "from .core import run\nfrom .identity import Creds\nfrom .verify import check\n"
+    )
+    (pkg / "core.py").write_text("from .verify import check\ndef run():\n    return check()\n")
+    (pkg / "verify.py").write_text("def check():\n    return 'ok'\n")
+    (pkg / "identity.py").write_text("class Creds:\n    pass\n")
+    (pkg / "web" / "__init__.py").write_text("")
+    built = leanwheel.build(pkg, tmp_path / "out", "1.0", lambda _msg: None)
+    assert sorted(built.parts) == ["amazon_cognito_identity.identity"]
+    assert "amazon_cognito_identity.verify" in built.core
+    tree = leanwheel.unpack_tree(built, tmp_path / "tree")
+    got = run_python(
+        "import sys, amazon_cognito_identity as p\n"
+        "assert 'amazon_cognito_identity.identity' not in sys.modules\n"
+        "print(p.run(), p.Creds.__name__)",
+        tree,
+    )
+    assert got.stdout.strip() == "ok Creds", got.stderr
 
 
 def test_core_wheel_alone_imports_and_loads_parts_only_when_used(lean: Any, tmp_path: Path) -> None:
