@@ -167,13 +167,16 @@ self.fetch = (input, init) => {
 /**
  * Pyodide with the SDK, from the fast-boot files when they match, else a plain boot.
  * Options: pyodideUrl ("/vendor/pyodide.mjs"), dist ("/dist/"), configUrl ("/config.json"),
- * progress(stage, detail). Resolves to {py, mode, reason, config, timings, t0}.
+ * progress(stage, detail), deferUnpack (false). Resolves to {py, mode, reason, config,
+ * timings, t0, unpack}: with deferUnpack and a snapshot boot, `unpack` is an async function
+ * the caller runs once it has reported ready (it puts the wheels' files in place); else null.
  */
 export async function bootPython({
   pyodideUrl: PYODIDE_URL = "/vendor/pyodide.mjs",
   dist: DIST = "/dist/",
   configUrl: CONFIG_URL = "/config.json",
   progress = () => {},
+  deferUnpack = false,
 } = {}) {
   const t0 = performance.now();
   const timings = { time_origin: performance.timeOrigin };
@@ -233,21 +236,31 @@ export async function bootPython({
     lap("plain_boot_ms");
   }
   // The snapshot holds imported modules but not the files: unpack the wheel in both modes so
-  // lazily imported submodules still resolve.
-  py.unpackArchive((await wheelPromise).bytes, "wheel");
-  // Extra pure wheels (segno draws the TOTP QR code); optional.
-  for (const [extra, bytes] of await extrasPromise) {
-    try {
-      py.unpackArchive(await bytes, "wheel");
-    } catch (err) {
-      console.warn("optional wheel not loaded", extra.file, err);
+  // lazily imported submodules (and file reads: inspect, resources) still resolve.
+  const unpack = async () => {
+    py.unpackArchive((await wheelPromise).bytes, "wheel");
+    // Extra pure wheels (segno draws the TOTP QR code); optional.
+    for (const [extra, bytes] of await extrasPromise) {
+      try {
+        py.unpackArchive(await bytes, "wheel");
+      } catch (err) {
+        console.warn("optional wheel not loaded", extra.file, err);
+      }
     }
+  };
+  let deferred = null;
+  if (mode === "snapshot" && deferUnpack) {
+    // Every SDK, part and segno module is imported in the snapshot already: the caller
+    // unpacks the files right after it reports ready (before it answers its first call).
+    deferred = unpack;
+  } else {
+    await unpack();
+    lap("unpack_ms");
   }
-  lap("unpack_ms");
   if (mode === "snapshot") {
     const stdlib = fastManifest.stdlib_core || fastManifest.stdlib;
     pruneCache([stdlib.sha256, fastManifest.snapshot.sha256]).catch(() => {});
   }
-  return { py, mode, reason, config: config || {}, timings, t0 };
+  return { py, mode, reason, config: config || {}, timings, t0, unpack: deferred };
 }
 

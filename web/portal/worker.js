@@ -14,15 +14,17 @@ const booting = bootPython({
   dist: params.get("dist") || "/dist/",
   configUrl: params.get("config") || "/config.json",
   progress,
+  deferUnpack: true,
 });
 booting.catch(() => {}); // start() reports a failed boot
 
 let app = null; // the Python WorkerApp
+let gate = Promise.resolve(); // calls wait for it: the deferred unpack of a snapshot boot
 const queue = [];
 
 async function start(init) {
   try {
-    const { py, mode, reason, config, timings, t0 } = await booting;
+    const { py, mode, reason, config, timings, t0, unpack } = await booting;
     progress("sdk", "Loading the SDK");
     if (!init.config || Object.keys(init.config).length === 0) init.config = config;
     const worker = py.pyimport("amazon_cognito_identity.web.worker");
@@ -31,6 +33,11 @@ async function start(init) {
     const ms = performance.now() - t0;
     timings.sdk_ms = Math.round(ms);
     post({ type: "ready", mode, reason, ms, timings, ...info });
+    if (unpack) {
+      // Calls wait for the wheels' files (all their modules are in the snapshot already).
+      gate = unpack();
+      await gate;
+    }
     for (const msg of queue.splice(0)) handle(msg);
   } catch (err) {
     post({ type: "fatal", message: err && err.message ? err.message : String(err) });
@@ -43,6 +50,7 @@ async function handle(msg) {
     return;
   }
   try {
+    await gate;
     const reply = await app.handle(JSON.stringify(msg));
     post(JSON.parse(reply));
   } catch (err) {
