@@ -11,6 +11,8 @@
                                      setup, bundle, ruff, ruff format --check, mypy, pytest
                                      (--repeat N: pytest N times, stopping at the first failure)
     python build.py bench [args...]  setup, bundle, then bench/run.py main(args)
+    python build.py kit DEST [--user-pool-id ID --client-id ID --endpoint URL --region R]
+                                     setup, bundle, then the drop-in sign-in kit in DEST
 
 Every verb prints one line per step; on failure it names the step and what to do, and exits
 non-zero. Nothing is written outside the repository except by ``apt-get`` (chromium, as root).
@@ -423,6 +425,32 @@ def sdk_version() -> str:
     return match.group(1)
 
 
+# hatchling's wheel builder over the project config read from stdin (build.py itself runs
+# without hatchling; .venv has it). `bundle` serves tools/leanwheel.py's build instead (same
+# source, lean, parts on demand); tests/testkit/test_packaging.py still checks this one.
+BROWSER_WHEEL_SCRIPT = (
+    "import json, os, sys; from hatchling.builders.wheel import WheelBuilder; "
+    "b = WheelBuilder(os.getcwd(), config=json.load(sys.stdin)); "
+    "print(os.path.basename(next(b.build(directory=sys.argv[1], versions=['standard']))))"
+)
+
+
+def browser_wheel_config() -> dict[str, Any]:
+    """pyproject.toml as the browser wheel sees it: the SDK package alone, no entry points and
+    no extras (what `pip install` gets also holds cognito_emulator and a pytest plugin)."""
+    import tomllib  # 3.11+, which .venv has; build.py itself starts on older Pythons too
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = config["project"]
+    project.pop("entry-points", None)
+    project.pop("optional-dependencies", None)
+    target = config["tool"]["hatch"]["build"]["targets"]["wheel"]
+    for key in ("packages", "only-include", "sources", "force-include", "include", "exclude"):
+        target.pop(key, None)
+    target["packages"] = [f"src/{SDK_PACKAGE}"]
+    return config
+
+
 def build_wheel() -> None:
     """The browser's wheel (tools/leanwheel.py: lean, SDK only, optional parts on demand) into
     web/dist/ with web/dist/manifest.json, and the PyPI wheel (hatchling, docstrings kept)
@@ -491,7 +519,7 @@ def build_pypi_wheel() -> Path:
 
 def check_wheel(path: Path) -> str:
     """Checks the wheel is pure and holds the SDK alone; returns its version."""
-    hint = "fix [tool.hatch.build.targets.wheel] in pyproject.toml so the wheel holds the SDK only"
+    hint = "fix build.browser_wheel_config() so the browser wheel holds the SDK only"
     if not path.name.endswith("-py3-none-any.whl"):
         raise BuildError(f"wheel {path.name} is not pure py3-none-any", hint)
     with zipfile.ZipFile(path) as whl:
@@ -502,6 +530,9 @@ def check_wheel(path: Path) -> str:
         ]
         if strays:
             raise BuildError(f"wheel holds files outside {SDK_PACKAGE}/: {strays[:5]}", hint)
+        entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        if entry_points:
+            raise BuildError(f"wheel declares entry points ({entry_points[0]})", hint)
         for needed in ("__init__.py", "py.typed"):
             if f"{SDK_PACKAGE}/{needed}" not in names:
                 raise BuildError(f"wheel lacks {SDK_PACKAGE}/{needed}", hint)
@@ -873,7 +904,7 @@ def split_passthrough(argv: list[str], own: set[str]) -> tuple[list[str], list[s
 
 def main(argv: list[str]) -> int:
     """Entry point: returns the process exit code."""
-    usage = "python build.py {setup,bundle,serve,test,bench} [options]"
+    usage = "python build.py {setup,bundle,serve,test,bench,kit} [options]"
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return 0 if argv else 2
@@ -931,12 +962,22 @@ def main(argv: list[str]) -> int:
         bundle(compress=True)
         return bench(rest)
 
+    def do_kit() -> int:
+        # python build.py kit DEST [--user-pool-id ID --client-id ID --endpoint URL --region R]
+        kit = load_module("_build_kit", ROOT / "tools" / "kit.py")
+        if not rest or rest[0].startswith("-"):
+            return int(kit.main(rest or ["--help"]))
+        setup()
+        bundle()
+        return int(kit.main(rest))
+
     actions = {
         "setup": do_setup,
         "bundle": do_bundle,
         "serve": do_serve,
         "test": do_test,
         "bench": do_bench,
+        "kit": do_kit,
     }
     if verb not in actions:
         print(f"unknown verb {verb!r}; usage: {usage}", file=sys.stderr)

@@ -187,7 +187,7 @@ export async function bootPython({
   const [distManifest, fastManifest, config] = await Promise.all([
     fetchJson(DIST + "manifest.json"),
     fetchJson(DIST + "fastboot/manifest.json"),
-    fetchJson(CONFIG_URL),
+    CONFIG_URL ? fetchJson(CONFIG_URL) : null,
   ]);
   lap("manifests_ms");
   const name = wheelName(distManifest, fastManifest);

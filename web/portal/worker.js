@@ -12,7 +12,7 @@ const progress = (stage, detail) => post({ type: "progress", stage, detail: deta
 const booting = bootPython({
   pyodideUrl: params.get("pyodide") || "/vendor/pyodide.mjs",
   dist: params.get("dist") || "/dist/",
-  configUrl: params.get("config") || "/config.json",
+  configUrl: params.has("config") ? params.get("config") : "/config.json", // "": none
   progress,
   deferUnpack: true,
 });
