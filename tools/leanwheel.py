@@ -36,7 +36,9 @@ from pathlib import Path
 # Optional parts, as module paths inside the package. A part that a kept module imports at
 # module level stays in the wheel (see ``core_closure``); a missing one is skipped, so a
 # renamed module costs size, never a broken build.
-OPTIONAL = ("identity", "sigv4", "verify", "web.login_form", "web.account")
+# A subpackage (``web``: the components, the login form, the worker app) is a part with every
+# module in it.
+OPTIONAL = ("identity", "sigv4", "verify", "web")
 PARTS_DIR = "parts"
 DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -66,6 +68,7 @@ class PartFinder:
         rel, digest = entry
         dest = os.path.join(os.path.dirname(os.path.dirname(__file__)), rel)
         if not os.path.exists(dest):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
             data = _download(BASE + rel)
             if hashlib.sha256(data).hexdigest() != digest:
                 raise ImportError(f"{BASE + rel}: SHA-256 does not match this wheel")
@@ -212,7 +215,10 @@ def _init_lazy(text: str, package: str, optional: set[str]) -> tuple[str, dict[s
             isinstance(stmt, ast.ImportFrom)
             and stmt.level == 1
             and stmt.module
-            and f"{package}.{stmt.module}" in optional
+            and (
+                f"{package}.{stmt.module}" in optional
+                or f"{package}.{stmt.module}.__init__" in optional
+            )
             and all(alias.name != "*" for alias in stmt.names)
         ):
             for alias in stmt.names:
@@ -232,16 +238,20 @@ def _init_lazy(text: str, package: str, optional: set[str]) -> tuple[str, dict[s
 
 
 def core_closure(modules: dict[str, str], package: str, optional: set[str]) -> set[str]:
-    """Modules the wheel must hold: all but the optional parts that no kept module imports
-    at module level (the lazy ``__init__`` imports none)."""
+    """Modules (keys: dotted names, packages as ``x.__init__``) the wheel must hold: all but
+    the optional parts that no kept module imports at module level (the lazy ``__init__``
+    imports none); importing a submodule keeps its packages too."""
     keep = {m for m in modules if m not in optional}
     todo = list(keep)
     while todo:
         name = todo.pop()
         for dep in eager_imports(package, name, modules[name]):
-            if dep in optional and dep not in keep:
-                keep.add(dep)
-                todo.append(dep)
+            parts = dep.split(".")
+            wanted = [dep, *(".".join(parts[:i]) + ".__init__" for i in range(2, len(parts) + 1))]
+            for key in wanted:
+                if key in optional and key not in keep:
+                    keep.add(key)
+                    todo.append(key)
     return keep
 
 
@@ -264,9 +274,13 @@ def build(
         key = module_name(package, rel) + (".__init__" if rel.name == "__init__.py" else "")
         sources[key] = path.read_text(encoding="utf-8")
         files[key] = rel
-    optional = {f"{package}.{m}" for m in OPTIONAL if f"{package}.{m}" in sources}
-    for missing in sorted({f"{package}.{m}" for m in OPTIONAL} - optional):
-        log(f"lean wheel: optional part {missing} not found; skipped")
+    optional: set[str] = set()
+    for entry in OPTIONAL:
+        name = f"{package}.{entry}"
+        found = {k for k in sources if k == name or k.startswith(name + ".")}
+        if not found:
+            log(f"lean wheel: optional part {name} not found; skipped")
+        optional |= found
     init_key = f"{package}.__init__"
     init_text, lazy = _init_lazy(sources[init_key], package, optional)
     modules = dict(sources)
@@ -284,8 +298,8 @@ def build(
         target = out_dir / PARTS_DIR / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        written[name] = target
-        digests[name] = (rel.as_posix(), hashlib.sha256(data).hexdigest())
+        written[name.removesuffix(".__init__")] = target
+        digests[name.removesuffix(".__init__")] = (rel.as_posix(), hashlib.sha256(data).hexdigest())
     members: dict[str, bytes] = {}
     for name in sorted(keep):
         members[f"{package}/{files[name].as_posix()}"] = lean_source(modules[name]).encode()
