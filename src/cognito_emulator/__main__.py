@@ -90,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="processes for the SRP modexp only (0 = inline)",
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        help="Host header name to answer besides localhost and --host (repeatable; e.g. the"
+        " name a container is reached by)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print outbox messages")
     args = parser.parse_args(argv)
     if args.print_schema:
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         issuer_base=args.issuer or f"http://{args.host}:{args.port}",
         allowed_origins=args.allow_origin,
-        allowed_hosts=[args.host],
+        allowed_hosts=[args.host, *args.allow_host],
         print_outbox=not args.quiet,
         compute_workers=args.modexp_procs,
     )

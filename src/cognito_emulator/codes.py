@@ -25,21 +25,19 @@ TTL = {
 }
 
 
-# Code (re)issues a user may ask for per kind within ISSUE_WINDOW seconds (ForgotPassword,
-# ResendConfirmationCode): beyond, LimitExceededException, so that codes cannot be farmed.
-ISSUE_LIMIT = 5
-ISSUE_WINDOW = 3600.0
 LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
 
 
 def throttle(emu: Emulator, pool_id: str, username: str, kind: str) -> None:
-    """Count one request for a ``kind`` code; LimitExceededException past the limit."""
+    """Count one request for a ``kind`` code (ForgotPassword, ResendConfirmationCode);
+    LimitExceededException past ``config.code_issue_limit`` within ``code_issue_window``
+    seconds, so that codes (5 tries each) cannot be farmed."""
     key = user_prefix(pool_id, username) + kind
     now = emu.now()
     with emu.store.transaction():
         item = emu.store.get("code_issue", key) or {"times": []}
-        times = [t for t in item["times"] if t > now - ISSUE_WINDOW]
-        if len(times) >= ISSUE_LIMIT:
+        times = [t for t in item["times"] if t > now - emu.config.code_issue_window]
+        if len(times) >= emu.config.code_issue_limit:
             error: ServiceError | None = ServiceError("LimitExceededException", LIMIT_MESSAGE)
         else:
             error = None

@@ -177,17 +177,21 @@ def client_params(spec: dict[str, Any], existing: str | None = None) -> dict[str
         "GenerateSecret": spec.get("generateSecret", False),
         "ExplicitAuthFlows": list(spec.get("authFlows", ALL_FLOWS)),
     }
-    units = {}
-    for key, field, unit in (
-        ("AccessToken", "accessTokenMinutes", "minutes"),
-        ("IdToken", "idTokenMinutes", "minutes"),
-        ("RefreshToken", "refreshTokenDays", "days"),
-    ):
+    fields = (
+        ("AccessToken", "accessTokenMinutes"),
+        ("IdToken", "idTokenMinutes"),
+        ("RefreshToken", "refreshTokenDays"),
+    )
+    for key, field in fields:
         if field in spec:
             client[f"{key}Validity"] = spec[field]
-            units[key] = unit
-    if units:
-        client["TokenValidityUnits"] = units
+    if any(field in spec for _key, field in fields):
+        # All three units, or Cognito's default unit (hours) applies to the ones left out.
+        client["TokenValidityUnits"] = {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "days",
+        }
     client.update(spec.get("createUserPoolClient", {}))
     fixed = spec.get("id") or existing
     if fixed:

@@ -217,9 +217,20 @@ def _alias_holder(emu: Emulator, pool: Item, user: Item, attr: str) -> Item | No
 def claim_aliases(emu: Emulator, pool: Item, user: Item, force: bool = False) -> None:
     """An alias (email, phone_number, preferred_username) signs in one user only: when ``user``
     makes one usable that another user holds, AliasExistsException, or with ``force``
-    (ForceAliasCreation) the other user's attribute becomes unverified and stops signing in."""
-    for attr in _aliases(pool):
-        if not _alias_usable(pool, user, attr):
+    (ForceAliasCreation) the other user's attribute becomes unverified and stops signing in.
+    Only aliases that became usable since the last save are checked (``_claimed``), so saving
+    a user for another reason (a failed sign-in) never fails on an alias."""
+    usable = {
+        attr: alias_prefix(pool, attr, user["attributes"][attr])
+        for attr in _aliases(pool)
+        if user["attributes"].get(attr) and _alias_usable(pool, user, attr)
+    }
+    claimed = user.get("_claimed")
+    user["_claimed"] = sorted(usable.values())
+    if claimed is None:  # saved before aliases were checked: keep what it has
+        return
+    for attr, key in usable.items():
+        if key in claimed:
             continue
         other = _alias_holder(emu, pool, user, attr)
         if other is None:
@@ -294,6 +305,7 @@ def new_user(emu: Emulator, pool: Item, username: str, attributes: dict[str, str
         "verifier": "",
         "failed": 0,
         "locked_until": 0.0,
+        "_claimed": [],
         "mfa": {"sms": False, "totp": False, "email": False, "preferred": None},
         "totp_secret": None,
         "device_group_key": "-"

@@ -32,6 +32,7 @@ from .model import (
     set_password,
     updating_user,
 )
+from .passwordless import auto_sign_in_session
 from .registry import Params, RequestContext, idp
 from .schema import check_attributes, check_required, readable
 from .validation import attribute_list as attr_param
@@ -113,7 +114,8 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
 
 @idp("ConfirmSignUp")
 def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
-    """ConfirmSignUp with the outbox code."""
+    """ConfirmSignUp with the outbox code; the answer's Session signs the user in once
+    (InitiateAuth USER_AUTH, auto sign-in)."""
     emu = ctx.emulator
     pool, client, (name, code) = _client_request(ctx, params, "ConfirmationCode")
     force = opt_bool(params, "ForceAliasCreation")
@@ -130,7 +132,7 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
         if target:
             user["attributes"][f"{target[1]}_verified"] = "true"
         save_user(emu, pool, user, force_alias=force)
-    return {}
+    return {"Session": auto_sign_in_session(ctx, pool, client, user)}
 
 
 @idp("ResendConfirmationCode")

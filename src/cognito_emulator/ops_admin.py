@@ -32,6 +32,7 @@ from .model import (
     token_seconds,
     updating_user,
 )
+from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
 from .registry import Params, RequestContext, idp
 from .schema import check_attributes, normalize_schema
 from .settings import check_client_settings, check_pool_settings
@@ -107,6 +108,7 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
         pool["EmulatorCustomAuth"] = custom
     # Checked now: a bad setting stored would break every later request with a 500.
     check_pool_settings(pool)
+    apply_pool_settings(pool, params)
     emu.store.put("pool", pool_id, pool)
     emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
     return pool
@@ -166,11 +168,40 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         if mfa not in ("OFF", "ON", "OPTIONAL"):
             raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
         pool["MfaConfiguration"] = mfa
+    apply_email_mfa_config(pool, params)
     emu.store.put("pool", pool["Id"], pool)
-    return {
+    out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
     }
+    if pool.get("EmailMfaConfiguration") is not None:
+        out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
+    return out
+
+
+# Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
+# 30 days). A unit given without its value does not rescale the default.
+_DEFAULT_VALIDITY = {
+    "AccessToken": (60, "minutes"),
+    "IdToken": (60, "minutes"),
+    "RefreshToken": (30, "days"),
+}
+
+
+def _validities(params: Params) -> Params:
+    """The client's ``*TokenValidity`` values and their ``TokenValidityUnits``."""
+    given = opt_dict(params, "TokenValidityUnits") or {}
+    out: Params = {}
+    units: dict[str, Any] = {}
+    for kind, (default, default_unit) in _DEFAULT_VALIDITY.items():
+        value = opt_int(params, f"{kind}Validity")
+        if value is None:
+            value, units[kind] = default, default_unit
+        else:
+            units[kind] = given.get(kind, "days" if kind == "RefreshToken" else "hours")
+        out[f"{kind}Validity"] = value
+    out["TokenValidityUnits"] = units
+    return out
 
 
 def create_client(ctx: RequestContext, params: Params) -> Params:
@@ -184,11 +215,7 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         "ClientId": _rand(26, string.ascii_lowercase + string.digits),
         "LastModifiedDate": now,
         "CreationDate": now,
-        "RefreshTokenValidity": opt_int(params, "RefreshTokenValidity") or 30,
-        "AccessTokenValidity": opt_int(params, "AccessTokenValidity") or 60,
-        "IdTokenValidity": opt_int(params, "IdTokenValidity") or 60,
-        "TokenValidityUnits": opt_dict(params, "TokenValidityUnits")
-        or {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        **_validities(params),
         "ExplicitAuthFlows": opt_list(params, "ExplicitAuthFlows")
         or ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         "PreventUserExistenceErrors": opt_str(params, "PreventUserExistenceErrors") or "LEGACY",
@@ -202,6 +229,7 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
     check_client_settings(pool, client)
     token_seconds(client)
+    apply_client_settings(client, params)
     emu.store.put("client", client["ClientId"], client)
     return client
 

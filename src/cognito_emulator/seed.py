@@ -123,6 +123,8 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
                 "MfaConfiguration": "OPTIONAL",
                 # The portal's "sign in with a code" uses CUSTOM_AUTH with the built-in trigger.
                 "EmulatorCustomAuth": "BUILTIN",
+                # The portal suggests "custom:team" as an attribute to set.
+                "Schema": [{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
                 "AutoVerifiedAttributes": ["email"],
                 "DeviceConfiguration": {
                     "ChallengeRequiredOnNewDevice": True,

@@ -45,6 +45,10 @@ class EmulatorConfig:
     lockout_seconds: float = 900.0
     max_failed_sign_ins: int = 5
     session_seconds: float = 180.0
+    # ForgotPassword / ResendConfirmationCode requests per user and code kind within the
+    # window; beyond, LimitExceededException (Cognito throttles them; its quota is unpublished).
+    code_issue_limit: int = 5
+    code_issue_window: float = 3600.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 

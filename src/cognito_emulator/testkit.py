@@ -344,7 +344,7 @@ class PoolUser:
         self.sub = sub
         self.totp_secret = totp_secret
         self.attributes: dict[str, str] = {}
-        self._used_totp_steps: set[int] = set()
+        self._totp_steps: dict[str, int] = {}  # purpose -> last time step handed out
 
     def __repr__(self) -> str:
         return f"PoolUser({self.username!r}, pool={self.user_pool.user_pool_id!r})"
@@ -410,7 +410,7 @@ class PoolUser:
                 "VerifySoftwareToken",
                 {
                     "Session": associated.get("Session", result["Session"]),
-                    "UserCode": self.totp_code(),
+                    "UserCode": self.totp_code("verify"),
                 },
             )
             result = self.user_pool._auth(
@@ -426,7 +426,9 @@ class PoolUser:
             access = self._finish(result).access_token
             associated = call("AssociateSoftwareToken", {"AccessToken": access})
             self.totp_secret = str(associated["SecretCode"])
-            call("VerifySoftwareToken", {"AccessToken": access, "UserCode": self.totp_code()})
+            call(
+                "VerifySoftwareToken", {"AccessToken": access, "UserCode": self.totp_code("verify")}
+            )
         call(
             "SetUserMFAPreference",
             {
@@ -436,20 +438,23 @@ class PoolUser:
         )
         return self.totp_secret
 
-    def totp_code(self) -> str:
-        """A TOTP code at emulator time that this kit has not handed out before: the current
-        step's, then the next and the previous step's (the emulator, like Cognito, accepts
-        one step either way), so three per 30 seconds."""
+    def totp_code(self, purpose: str = "sign_in") -> str:
+        """A TOTP code at emulator time for a sign-in (or, with ``purpose="verify"``, for
+        VerifySoftwareToken). Like Cognito, the emulator takes each time step once per purpose
+        and only newer ones, within one step of its clock: the kit hands out the current
+        step's code, then the next step's, so two per purpose and 30 seconds (then
+        ``advance_clock(30)``)."""
         if not self.totp_secret:
             raise ValueError(f"{self.username} has no TOTP secret: call enable_totp() first")
         now = int(self.user_pool.emulator.now()) // TOTP_STEP
-        for step in (now, now + 1, now - 1):
-            if step not in self._used_totp_steps:
-                self._used_totp_steps.add(step)
-                return str(pyotp.TOTP(self.totp_secret).at(step * TOTP_STEP))
-        raise ValueError(
-            f"the TOTP codes of {self.username} for this 30 s are used: advance_clock(30)"
-        )
+        step = max(now, self._totp_steps.get(purpose, now - 1) + 1)
+        if step > now + 1:
+            raise ValueError(
+                f"the {purpose} TOTP codes of {self.username} for these 30 s are used: "
+                "advance_clock(30)"
+            )
+        self._totp_steps[purpose] = step
+        return str(pyotp.TOTP(self.totp_secret).at(step * TOTP_STEP))
 
     def _with_secret(self, params: dict[str, str]) -> dict[str, str]:
         secret = self.user_pool.client_secret

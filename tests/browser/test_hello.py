@@ -16,9 +16,9 @@ BOOT_TIMEOUT_MS = 90_000  # cold Pyodide boot is ~3 s here; CI machines can be m
 
 def source_version() -> str:
     """__version__ as written in the SDK source (not imported: the page must agree with it)."""
-    text = (ROOT / "src" / "amazon_cognito_identity" / "__init__.py").read_text()
+    text = (ROOT / "src" / "amazon_cognito_identity" / "_version.py").read_text()
     match = re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)
-    assert match, "no __version__ in amazon_cognito_identity/__init__.py"
+    assert match, "no __version__ in amazon_cognito_identity/_version.py"
     return match.group(1)
 
 

@@ -343,3 +343,43 @@ def test_refresh_request_shape() -> None:
         "DEVICE_KEY": "dk",
         "SECRET_HASH": "hash-of-bob",
     }
+
+
+def test_a_new_challenge_unit_and_auth_flow_plug_in_without_other_changes() -> None:
+    from amazon_cognito_identity.challenges import UNITS, ChallengeUnit, Field, Reply, unit
+    from amazon_cognito_identity.engine import auth_flow
+    from amazon_cognito_identity.handlers import deliver_auth
+
+    @unit
+    class Pin(ChallengeUnit):
+        name = "TEST_PIN"
+        callback = "mfa_required"
+
+        def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], None]:
+            return (Field("pin", "code", "PIN"),), None
+
+        def reply(self, challenge: Challenge, values: Any) -> Reply:
+            return Reply({"PIN": values["pin"]})
+
+    @auth_flow("TEST_FLOW")
+    def _flow(engine: SignIn, password: str | None, extra: Any) -> dict[str, str]:
+        return {"PREFERRED": "TEST_PIN"}
+
+    try:
+        engine = SignIn(pool(), "bob")
+        start = engine.start("TEST_FLOW")
+        assert start.params["AuthFlow"] == "TEST_FLOW"
+        assert start.params["AuthParameters"] == {"PREFERRED": "TEST_PIN", "USERNAME": "bob"}
+        challenge = engine.receive({"ChallengeName": "TEST_PIN", "Session": "p"})
+        assert isinstance(challenge, Challenge) and [f.name for f in challenge.fields] == ["pin"]
+        body = respond(engine.answer({"pin": "4321"}))
+        assert body["ChallengeResponses"] == {"USERNAME": "bob", "PIN": "4321"}
+        got: list[Any] = []
+        import asyncio
+
+        handler = {"mfa_required": lambda name, params: got.append((name, params))}
+        asyncio.run(deliver_auth(handler, challenge))
+        assert got == [("TEST_PIN", {})]
+    finally:
+        UNITS.pop("TEST_PIN", None)
+        AUTH_FLOWS.pop("TEST_FLOW", None)

@@ -18,7 +18,11 @@ PASSWORD = "Passw0rd!"
 
 
 def _burst(workers: int, attempts: int, users: int) -> None:
-    config = EmulatorConfig(print_outbox=False, compute_workers=workers)
+    # Sessions live an hour here, not Cognito's 3 minutes: with 1000 clients doing their SRP
+    # maths in this one process on a loaded machine, a client's answer came more than 3 minutes
+    # after its InitiateAuth ("Invalid session for the user, session is expired."); session
+    # expiry has its own tests (test_srp_auth), this one checks outcomes under load.
+    config = EmulatorConfig(print_outbox=False, compute_workers=workers, session_seconds=3600)
     with EmulatorServer(config=config) as server:
         pool_id = server.create_pool()
         client_id = server.create_client(pool_id)

@@ -198,12 +198,14 @@ def test_code_reissue_is_throttled(setup: PoolSetup, operation: str) -> None:
         email="erin@example.com",
     )
     api: Api = setup.api
-    for _ in range(codes.ISSUE_LIMIT):
+    config = setup.server.emulator.config
+    assert config.code_issue_limit == 5  # the default
+    for _ in range(config.code_issue_limit):
         api(operation, ClientId=setup.client_id, Username="erin")
     with pytest.raises(CognitoError) as err:
         api(operation, ClientId=setup.client_id, Username="erin")
     assert err.value.name == "LimitExceededException"
     sent = len(setup.server.outbox("erin"))
-    setup.server.emulator.advance_clock(codes.ISSUE_WINDOW + 1)
+    setup.server.emulator.advance_clock(config.code_issue_window + 1)
     api(operation, ClientId=setup.client_id, Username="erin")
     assert len(setup.server.outbox("erin")) == sent + 1

@@ -191,3 +191,33 @@ def test_custom_auth_for_an_unknown_user_looks_real(emulator: EmulatorServer) ->
         assert err.name == "NotAuthorizedException"
     assert shapes[0] == shapes[1]
     assert not emulator.outbox("nobody")
+
+
+def test_unknown_users_cost_the_same_modexps(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timing gap worth measuring: the big cost of a sign-in (the modexps) is the same for
+    an unknown user as for a known one with a wrong password (counted, not timed)."""
+    emu = pool.emu.emulator
+    calls: list[str] = []
+    real = emu.compute
+
+    def counting(fn: Any, *args: Any) -> Any:
+        calls.append(fn.__name__)
+        return real(fn, *args)
+
+    monkeypatch.setattr(emu, "compute", counting)
+    costs = {}
+    for name in ("Alice", "nobody"):
+        calls.clear()
+        _error(srp_sign_in, pool.api, pool.pool_id, pool.client_id, name, "Wr0ng-pass!")
+        srp_calls = list(calls)
+        calls.clear()
+        _error(
+            pool.api,
+            "InitiateAuth",
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=pool.client_id,
+            AuthParameters={"USERNAME": name, "PASSWORD": "Wr0ng-pass!"},
+        )
+        costs[name] = (srp_calls, list(calls))
+    assert costs["Alice"] == costs["nobody"]
+    assert costs["Alice"][0] and costs["Alice"][1]

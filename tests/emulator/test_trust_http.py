@@ -245,3 +245,37 @@ def test_json_body_still_works_after_all_this(setup: PoolSetup) -> None:
     setup.server.create_user(setup.pool_id, "zed", PASSWORD)
     out = srp_sign_in(setup.api, setup.pool_id, setup.client_id, "zed", PASSWORD)
     assert "AccessToken" in out["AuthenticationResult"]
+
+
+@pytest.mark.parametrize(
+    ("params", "lifetimes"),
+    [
+        # Units for one token leave the others at Cognito's defaults (1 hour, 30 days).
+        (
+            {"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}},
+            {"AccessToken": 300, "IdToken": 3600, "RefreshToken": 30 * 86400},
+        ),
+        ({"IdTokenValidity": 2}, {"AccessToken": 3600, "IdToken": 7200}),
+        ({}, {"AccessToken": 3600, "IdToken": 3600, "RefreshToken": 30 * 86400}),
+    ],
+)
+def test_client_validity_defaults_are_cognitos_whatever_units_are_named(
+    setup: PoolSetup, params: dict[str, Any], lifetimes: dict[str, int]
+) -> None:
+    body = json.dumps({"UserPoolId": setup.pool_id, "ClientName": "c", **params})
+    resp = _post(setup.server, "CreateUserPoolClient", body)
+    assert resp.status_code == 200, resp.text
+    client = resp.json()["UserPoolClient"]
+    seconds = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+    for kind, expected in lifetimes.items():
+        unit = client["TokenValidityUnits"][kind]
+        assert client[f"{kind}Validity"] * seconds[unit] == expected, (kind, client)
+
+
+def test_allowed_hosts_extend_the_list() -> None:
+    from cognito_emulator.state import EmulatorConfig
+
+    config = EmulatorConfig(print_outbox=False, allowed_hosts=["cognito.test"])
+    with EmulatorServer(config=config) as server:
+        assert _post(server, "ListUserPools", "{}", Host="cognito.test:9229").status_code == 200
+        assert _post(server, "ListUserPools", "{}", Host="cognito.evil").status_code == 421

@@ -72,7 +72,7 @@ async def run_block(code: str, ns: dict[str, Any], name: str) -> str:
 def test_doc_has_every_use_case_in_order() -> None:
     setup, cases, order = parse_doc()
     assert setup, "no setup block"
-    assert order == list(range(1, 33))
+    assert order == list(range(1, 39))
     assert all(cases[n] for n in order), [n for n in order if not cases[n]]
 
 
@@ -90,8 +90,13 @@ class Story:
                 "ChallengeRequiredOnNewDevice": False,
                 "DeviceOnlyRememberedOnUserPrompt": True,
             },
+            Policies={
+                "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}
+            },
         )
-        self.client_id = emu.create_client(self.pool_id, ExplicitAuthFlows=ALL_FLOWS)
+        self.client_id = emu.create_client(
+            self.pool_id, ExplicitAuthFlows=[*ALL_FLOWS, "ALLOW_USER_AUTH"]
+        )
         self.secrets: list[str] = []
         self.prompts: list[str] = []
         self.ns: dict[str, Any] = {"__name__": "use_cases"}
@@ -115,6 +120,10 @@ class Story:
             return pyotp.TOTP(self.secrets[-1]).now()
         if "mfa method" in lower:
             return "SOFTWARE_TOKEN_MFA"
+        if "emailed sign-in code" in lower:
+            return self.emu.last_code(self.who(), "email_otp")
+        if "email mfa code" in lower:
+            return self.emu.last_code(self.who(), "email_mfa")
         if "challenge answer" in lower:
             return self.emu.last_code(self.who(), "custom_challenge")
         if lower.startswith("code"):
@@ -221,6 +230,11 @@ async def before_30(s: Story) -> None:
     s.ns["authentication_details"] = AuthenticationDetails(MAIN, "Passw0rd!")
 
 
+async def before_33(s: Story) -> None:
+    # Use case 27 made MFA required; one-time-code sign-in is for pools where it is not.
+    s.emu.call("SetUserPoolMfaConfig", {"UserPoolId": s.pool_id, "MfaConfiguration": "OPTIONAL"})
+
+
 BEFORE: dict[int, Callable[[Story], Any]] = {
     13: before_13,
     14: before_14,
@@ -232,6 +246,7 @@ BEFORE: dict[int, Callable[[Story], Any]] = {
     28: before_28,
     29: before_29,
     30: before_30,
+    33: before_33,
 }
 
 
@@ -306,6 +321,34 @@ def check(n: int, out: str, s: Story) -> None:
         assert out.count("User data for user username") == 2
     elif n == 32:
         assert "TOKEN SUCCESSFULLY UPDATED" in out
+    else:
+        check_modern(n, out, s)
+
+
+def check_modern(n: int, out: str, s: Story) -> None:
+    """Use cases 33-38: choice-based and passwordless sign-in, email MFA, auto sign-in,
+    events and refresh-token rotation."""
+    sent = [m["kind"] for m in s.emu.outbox(MAIN)]
+    if n == 33:
+        assert "***@m***" in out and "signed in with an emailed code: True" in out
+        assert "email_otp" in sent
+    elif n == 34:
+        assert "SELECT_CHALLENGE answer choice ['Password', 'Email me a code'" in out
+        assert "SELECT_CHALLENGE password password []" in out
+        assert "signed in with the chosen factor: True" in out
+    elif n == 35:
+        assert "second factor: EMAIL_OTP" in out and "signed in with email MFA: True" in out
+        assert "email_mfa" in sent
+    elif n == 36:
+        assert "signed in after sign-up: newcomer" in out
+    elif n == 37:
+        assert out.splitlines() == [
+            "event: token_refreshed newcomer this_tab",
+            "event: signed_out newcomer this_tab",
+        ]
+    elif n == 38:
+        assert "refreshed with rotation: True" in out
+        assert s.ns["rotating_pool"].refresh_token_rotation is True
 
 
 async def test_every_use_case_runs_against_the_emulator(

@@ -425,8 +425,12 @@ def _repair(ctx: tuple[Any, str, str, dict[str, Any]]) -> tuple[Any, str, str, d
 @pytest.fixture(scope="module")
 def fuzz_emulator() -> Any:
     from cognito_emulator import testing
+    from cognito_emulator.state import EmulatorConfig
 
-    with testing.EmulatorServer() as emu:
+    # Contexts asks for a fresh code before every destructive example: no reissue throttle
+    # here (tests/emulator/test_trust_concurrency.py tests the throttle).
+    config = EmulatorConfig(print_outbox=False, code_issue_limit=1_000_000)
+    with testing.EmulatorServer(config=config) as emu:
         yield emu
 
 
