@@ -2,7 +2,9 @@
 """Build, serve and test amazon-cognito-identity for Python (stdlib only, Python >= 3.11).
 
     python build.py setup            .venv + pip install -e .[dev], npm ci, Debian chromium
-    python build.py bundle           SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
+    python build.py bundle [--compress]
+                                     SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
+                                     (--compress: .br/.gz siblings too, cached by content hash)
     python build.py serve [--compress]
                                      setup, bundle, emulator + static server on 127.0.0.1:8000
     python build.py test [--long] [--repeat N] [pytest args...]
@@ -71,6 +73,7 @@ PYODIDE_FILES = (
 SETUP_STAMP = VENV / ".build-py-setup"
 NPM_STAMP_NAME = ".build-py-npm"
 WHEEL_STAMP = DIST / ".build-py-inputs"
+PYPI_DIST = ROOT / "build" / "pypi"  # the PyPI wheel (build/ is git-ignored)
 
 
 # ----------------------------------------------------------------------------- output + errors
@@ -410,8 +413,21 @@ def setup() -> None:
 # ----------------------------------------------------------------------------- bundle
 
 
+def sdk_version() -> str:
+    """The SDK's ``__version__``, read from the file pyproject's [tool.hatch.version] names."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    path = ROOT / project["tool"]["hatch"]["version"]["path"]
+    match = re.search(r'^__version__ = "([^"]+)"', path.read_text(), re.M)
+    if match is None:
+        raise BuildError(f"no __version__ in {path}", 'add __version__ = "X.Y.Z" there')
+    return match.group(1)
+
+
 # hatchling's wheel builder over the project config read from stdin (build.py itself runs
-# without hatchling; .venv has it).
+# without hatchling; .venv has it). `bundle` serves tools/leanwheel.py's build instead (same
+# source, lean, parts on demand); tests/testkit/test_packaging.py still checks this one.
 BROWSER_WHEEL_SCRIPT = (
     "import json, os, sys; from hatchling.builders.wheel import WheelBuilder; "
     "b = WheelBuilder(os.getcwd(), config=json.load(sys.stdin)); "
@@ -436,34 +452,26 @@ def browser_wheel_config() -> dict[str, Any]:
 
 
 def build_wheel() -> None:
-    """The SDK wheel (pure, SDK only) into web/dist/ plus web/dist/manifest.json."""
-    inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC])
+    """The browser's wheel (tools/leanwheel.py: lean, SDK only, optional parts on demand) into
+    web/dist/ with web/dist/manifest.json, and the PyPI wheel (hatchling, docstrings kept)
+    into build/pypi/."""
+    leanwheel_py = ROOT / "tools" / "leanwheel.py"
+    inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC, leanwheel_py])
     manifest_path = DIST / "manifest.json"
-    with Step("bundle", "SDK wheel -> web/dist/") as step:
+    with Step("bundle", "SDK wheels -> web/dist/ (browser), build/pypi/ (PyPI)") as step:
         manifest_text = read_text(manifest_path)
         if read_text(WHEEL_STAMP) == inputs and manifest_text is not None:
             wheel_name = json.loads(manifest_text).get("wheel", "")
-            if (DIST / wheel_name).is_file():
+            if (DIST / wheel_name).is_file() and any(PYPI_DIST.glob("*.whl")):
                 step.result = f"up to date ({wheel_name})"
                 return
         DIST.mkdir(parents=True, exist_ok=True)
-        for old in DIST.glob("*.whl"):
+        for old in DIST.glob("amazon_cognito_identity-*.whl"):
             old.unlink()
-        out = subprocess.run(
-            [sys.executable, "-c", BROWSER_WHEEL_SCRIPT, str(DIST)],
-            cwd=ROOT,
-            input=json.dumps(browser_wheel_config()),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise BuildError(
-                "hatchling could not build the wheel",
-                "run `python build.py setup` (it installs hatchling), then fix the error shown",
-                (out.stdout + out.stderr)[-4000:],
-            )
-        wheel_name = out.stdout.strip().splitlines()[-1]
+        shutil.rmtree(DIST / "parts", ignore_errors=True)
+        lean = load_module("_build_leanwheel", leanwheel_py)
+        result = lean.build(SDK_SRC, DIST, sdk_version(), lambda _msg: None)
+        wheel_name = result.wheel.name
         version = check_wheel(DIST / wheel_name)
         manifest = {
             "wheel": wheel_name,
@@ -472,10 +480,41 @@ def build_wheel() -> None:
             "version": version,
             "sha256": sha256_file(DIST / wheel_name),
             "size": (DIST / wheel_name).stat().st_size,
+            "parts": {
+                name: f"/dist/{path.relative_to(DIST).as_posix()}"
+                for name, path in sorted(result.parts.items())
+            },
         }
+        build_pypi_wheel()
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         WHEEL_STAMP.write_text(inputs)
-        step.result = f"built {wheel_name}"
+        step.result = f"built {wheel_name} ({len(result.parts)} parts on demand) + PyPI wheel"
+
+
+def build_pypi_wheel() -> Path:
+    """hatchling's wheel (what PyPI gets, per pyproject.toml) into build/pypi/."""
+    shutil.rmtree(PYPI_DIST, ignore_errors=True)
+    PYPI_DIST.mkdir(parents=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hatchling.build import build_wheel; print(build_wheel(sys.argv[1]))",
+            str(PYPI_DIST),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise BuildError(
+            "hatchling could not build the wheel",
+            "run `python build.py setup` (it installs hatchling), then fix the error shown",
+            (out.stdout + out.stderr)[-4000:],
+        )
+    return PYPI_DIST / out.stdout.strip().splitlines()[-1]
 
 
 def check_wheel(path: Path) -> str:
@@ -562,7 +601,8 @@ def fastboot() -> None:
 
 
 def precompress() -> None:
-    """tools/precompress.py build(repo_root, log): .gz/.br siblings the static server sends."""
+    """tools/precompress.py build(repo_root, log): .gz/.br siblings the static server sends,
+    copied from the content-hash cache when these bytes were compressed before."""
     path = ROOT / "tools" / "precompress.py"
     if not path.exists():
         return
@@ -571,13 +611,15 @@ def precompress() -> None:
         module.build(ROOT, lambda msg: print(f"[bundle]   {msg}", flush=True))
 
 
-def bundle() -> None:
-    """What the pages load: the SDK wheel, Pyodide and PyScript, fast-boot extras, gzip."""
+def bundle(compress: bool = False) -> None:
+    """What the pages load: the SDK wheel, Pyodide and PyScript, fast-boot extras; with
+    ``compress``, the .br/.gz siblings (only `serve --compress`, `bench` and `kit` need them)."""
     t0 = time.monotonic()
     build_wheel()
     vendor()
     fastboot()
-    precompress()
+    if compress:
+        precompress()
     info("bundle", f"done ({time.monotonic() - t0:.1f} s)")
 
 
@@ -875,7 +917,7 @@ def main(argv: list[str]) -> int:
 
     def do_bundle() -> int:
         setup()
-        bundle()
+        bundle(compress="--compress" in rest)
         return 0
 
     def do_serve() -> int:
@@ -889,7 +931,7 @@ def main(argv: list[str]) -> int:
         )
         opts = parser.parse_args(rest)
         setup()
-        bundle()
+        bundle(compress=opts.compress)
         serve(
             opts.host,
             opts.port,
@@ -917,7 +959,7 @@ def main(argv: list[str]) -> int:
 
     def do_bench() -> int:
         setup()
-        bundle()
+        bundle(compress=True)
         return bench(rest)
 
     def do_kit() -> int:

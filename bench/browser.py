@@ -56,13 +56,15 @@ class OffHostRequestError(RuntimeError):
 
 
 def stats(samples: list[float], unit: str = "ms") -> dict[str, Any]:
-    """Median, min and max of ``samples`` rounded for the report."""
+    """Median, min and max of ``samples`` rounded for the report, and the samples in run
+    order (the report pairs them run by run for the ratios' spread)."""
     return {
         "unit": unit,
         "median": round(statistics.median(samples), 2),
         "min": round(min(samples), 2),
         "max": round(max(samples), 2),
         "n": len(samples),
+        "samples": [round(x, 2) for x in samples],
     }
 
 
@@ -181,28 +183,37 @@ def measure_srp(page: Page, runs: int, js_modpow_source: str) -> dict[str, Any]:
 def measure_signins(
     page: Page, cfg: dict[str, Any], users: list[tuple[str, str]], runs: int
 ) -> dict[str, Any]:
-    """JS SDK authenticateUser, our authenticate_user, and ours after prewarm, taking turns.
+    """JS SDK authenticateUser, Amplify v6 signIn (when its bundle loaded), our
+    authenticate_user, and ours after prewarm (as the portal's form runs it: the prewarm
+    starts while the user types), taking turns.
 
     Also the longest main-thread task seen during each side's sign-ins.
     """
     js_call = "([c, u, p]) => jsSdkSignIn(c, u, p)"
+    amplify_call = "([c, u, p]) => amplifySignIn(c, u, p)"
     py_call = "([c, u, p, w]) => pyodide.globals.get('signin_once')(c, u, p, w)"
     cfg_json = json.dumps(cfg)
-    samples: dict[str, list[float]] = {"js_sdk": [], "ours": [], "ours_prewarm": []}
-    longest = {"js_sdk": 0.0, "ours": 0.0}
+    has_amplify = bool(page.evaluate("typeof AmplifyBench !== 'undefined'"))
+    names = ["js_sdk", *(["amplify"] if has_amplify else []), "ours", "ours_prewarm"]
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    longest = {"js_sdk": 0.0, "amplify": 0.0, "ours": 0.0}
     for i in range(runs + 1):
         user, password = users[i % len(users)]
         for name in samples:
             t0 = page.evaluate("performance.now()")
             if name == "js_sdk":
                 ms = page.evaluate(js_call, [cfg, user, password])
+            elif name == "amplify":
+                ms = page.evaluate(amplify_call, [cfg, user, password])
             else:
                 ms = page.evaluate(py_call, [cfg_json, user, password, name == "ours_prewarm"])
             worst = float(page.evaluate("(t0) => longestTaskSince(t0)", t0))
-            side = "js_sdk" if name == "js_sdk" else "ours"
+            side = name if name in longest else "ours"
             longest[side] = max(longest[side], worst)
             if i:  # the first round warms up connections and the JIT
                 samples[name].append(ms)
+    if not has_amplify:
+        del longest["amplify"]
     return {name: stats(v) for name, v in samples.items()} | {"longest": longest}
 
 
@@ -214,6 +225,7 @@ class BootTarget:
     url: str
     ready_js: str
     typeable_selector: str | None = None
+    phases: bool = False  # read the worker's per-phase boot marks (web/portal/fastboot.js)
 
     def probe(self) -> str:
         """Init script recording, on the page's own clock, when it was typeable and ready.
@@ -281,6 +293,7 @@ def measure_boots(
         t.name: {"cold_ready": [], "cold_typeable": [], "warm_ready": [], "warm_typeable": []}
         for t in targets
     }
+    phases: dict[str, dict[str, list[float]]] = {"cold": {}, "warm": {}}
     for _ in range(cold_runs):
         for target in targets:
             ctx = new_context(browser, blocked)
@@ -292,17 +305,58 @@ def measure_boots(
             mine["cold_ready"].append(got["ready"])
             if target.typeable_selector:
                 mine["cold_typeable"].append(got["typeable"])
+            if target.phases:
+                _add_phases(phases["cold"], page, got["ready"])
             for _w in range(warm_runs):
                 page.reload()
                 got = _wait_boot(page, target, timeout_ms)
                 mine["warm_ready"].append(got["ready"])
                 if target.typeable_selector:
                     mine["warm_typeable"].append(got["typeable"])
+                if target.phases:
+                    _add_phases(phases["warm"], page, got["ready"])
             ctx.close()
-    return {
+    out: dict[str, dict[str, Any]] = {
         name: {key: stats(values) for key, values in per.items() if values}
         for name, per in times.items()
     }
+    if any(phases.values()):
+        out["phases"] = {
+            kind: {name: stats(v) for name, v in sorted(per.items())}
+            for kind, per in phases.items()
+            if per
+        }
+    return out
+
+
+# The worker's ready message (web/portal/fastboot.js timings): marks in ms from the worker's
+# start of boot; the worker's start is taken against the page's navigation start.
+_PHASES_JS = """() => {
+  const info = window.portal && window.portal.py && window.portal.py.info;
+  if (!info || !info.timings) return null;
+  return { ...info.timings, page_origin: performance.timeOrigin };
+}"""
+
+
+def _add_phases(into: dict[str, list[float]], page: Page, ready: float) -> None:
+    """Per-phase durations of one boot (``*_ms`` marks turned into spans)."""
+    marks = page.evaluate(_PHASES_JS)
+    if not marks:
+        return
+    start = float(marks["time_origin"]) - float(marks["page_origin"])
+    order = ["manifests_ms", "import_ms", "files_ms", "restore_ms", "plain_boot_ms",
+             "unpack_ms", "sdk_ms"]  # fmt: skip
+    spans = {"worker_start_ms": start}
+    previous = 0.0
+    for name in order:
+        if isinstance(marks.get(name), int | float):
+            spans[name.replace("_ms", "_phase_ms")] = float(marks[name]) - previous
+            previous = float(marks[name])
+    spans["hash_ms"] = float(marks.get("hash_ms") or 0)
+    spans["files_from_cache"] = float(marks.get("files_cached") or 0)
+    spans["after_worker_ready_ms"] = ready - start - previous
+    for name, value in spans.items():
+        into.setdefault(name, []).append(round(value, 1))
 
 
 _GZ_CACHE: dict[tuple[str, float, int], int] = {}

@@ -101,6 +101,13 @@ def static_server() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def compressed_siblings() -> None:
+    """The bundle's .br/.gz siblings (tools/precompress.py), which only tests of compression
+    need: copied from the content-hash cache (.cache/precompress/) when compressed before."""
+    _load_tool("precompress").build(ROOT, lambda _msg: None)
+
+
+@pytest.fixture(scope="session")
 def base_url(static_server: Any) -> str:
     """pytest-playwright resolves relative page.goto() URLs against this."""
     return str(static_server.url)

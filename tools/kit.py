@@ -30,16 +30,13 @@ STATIC_FILES: tuple[tuple[str, str, bool], ...] = (
     ("cognito-auth.css", "default styles (override the documented classes/properties)", True),
     ("portal/rpc.js", "worker messaging and the localStorage/cookie bridge", True),
     ("portal/worker.js", "Web Worker: boots Pyodide (snapshot when it matches)", True),
+    ("portal/fastboot.js", "the worker's boot: snapshot, Cache Storage, on-demand stdlib", True),
     ("vendor/pyodide.mjs", "Pyodide loader", True),
     ("vendor/pyodide.asm.mjs", "Pyodide runtime (JavaScript half)", True),
     ("vendor/pyodide.asm.wasm", "Pyodide runtime (WebAssembly)", True),
     ("vendor/pyodide-lock.json", "Pyodide package index (read at start-up)", True),
     ("vendor/python_stdlib.zip", "standard library for the fallback boot only", False),
     ("dist/manifest.json", "names the SDK wheel", True),
-)
-# Copied when the bundle has them (the fast-boot code of newer bundles).
-OPTIONAL_FILES: tuple[tuple[str, str, bool], ...] = (
-    ("portal/fastboot.js", "fast boot: snapshot restore, Cache Storage for warm loads", True),
 )
 PURPOSES = {
     "stdlib": "precompiled standard library",
@@ -122,11 +119,16 @@ def _fastboot_files(dist: Path) -> list[tuple[str, str, bool]]:
     if not manifest_path.exists():
         return []
     manifest = json.loads(manifest_path.read_text())
+    core = manifest.get("stdlib_core")  # fastboot format 3+
     files = [("dist/fastboot/manifest.json", "fast-boot manifest (versions and hashes)", True)]
     for key, entry in manifest.items():
         if key != "wheel" and isinstance(entry, dict) and isinstance(entry.get("file"), str):
             purpose = PURPOSES.get(key, f"fast-boot file ({key})")
-            files.append((f"dist/fastboot/{entry['file']}", purpose, True))
+            # With a trimmed core, the full stdlib is fetched only for a module imported later.
+            on_demand = key == "stdlib" and bool(core)
+            if on_demand:
+                purpose += ": modules loaded on demand"
+            files.append((f"dist/fastboot/{entry['file']}", purpose, not on_demand))
     for extra in manifest.get("extra_wheels", []):
         files.append((f"dist/fastboot/{extra['file']}", "segno: draws the TOTP QR code", True))
     return files
@@ -140,9 +142,10 @@ def _sources(web: Path) -> list[tuple[str, str, bool]]:
         raise KitError(
             f"no SDK wheel in {dist} ({exc}): run `python build.py bundle` first"
         ) from exc
-    optional = [f for f in OPTIONAL_FILES if (web / f[0]).is_file()]
-    wheel_entry = (f"dist/{wheel}", "the SDK (amazon_cognito_identity) wheel", True)
-    files = [*STATIC_FILES, *optional, wheel_entry]
+    files = [*STATIC_FILES, (f"dist/{wheel}", "the SDK (amazon_cognito_identity) wheel", True)]
+    parts = json.loads((dist / "manifest.json").read_text()).get("parts", {})
+    files += [(url.lstrip("/"), f"SDK part {name}, loaded on first use", False)
+              for name, url in sorted(parts.items())]  # fmt: skip
     files += _fastboot_files(dist)
     missing = [path for path, _, _ in files if not (web / path).is_file()]
     if missing:

@@ -2,8 +2,13 @@
 
     python tools/precompress.py [DIR ...]      (default: web/vendor web/dist)
 
-Called by ``build.py bundle`` after the fast-boot step; ``tools/static_server.py`` serves
-``X.br`` (``Content-Encoding: br``) or ``X.gz`` (``gzip``) to clients that accept them.
+Run only when compressed bytes are asked for: ``build.py serve --compress``, ``build.py
+bench`` and ``build.py kit`` (never by a plain ``bundle``, ``serve`` or ``test``);
+``tools/static_server.py`` serves ``X.br`` (``Content-Encoding: br``) or ``X.gz`` (``gzip``)
+to clients that accept them.
+Every result is kept in a cache keyed by the SHA-256 of the original (``.cache/precompress/``
+under the repository): a file rewritten with the same bytes (fastboot, a fresh checkout, a
+``git checkout`` back and forth) gets its sibling copied from there instead of recompressed.
 Measured on the bundle: snapshot.bin 31.5 MB -> gzip -9 6.5 MB, brotli 11 4.6 MB;
 pyodide.asm.wasm 9.6 MB -> 3.5 MB / 2.8 MB; pyodide.asm.mjs 1.25 MB -> 0.26 MB / 0.21 MB;
 JavaScript and JSON to about a third. Deflated zip archives and wheels (Pyodide's stdlib zip,
@@ -17,8 +22,10 @@ minute for the bundle, once: up-to-date siblings are skipped); every browser dec
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -39,6 +46,8 @@ MAX_RATIO = 0.9  # keep a .gz only when it saves at least 10 %
 LEVEL = 9
 BROTLI_QUALITY = 11
 BROTLI_LGWIN = 24  # 16 MB window, the largest every brotli decoder must support
+# A cache entry recording that a file's sibling would not pay (saves less than 10 %).
+SKIP_MARK = b"precompress: not worth it\n"
 
 
 def _brotli() -> Any:
@@ -59,6 +68,7 @@ class Stats:
     """What one run did: files (re)compressed, up to date, skipped, and bytes before/after."""
 
     written: int = 0
+    from_cache: int = 0
     up_to_date: int = 0
     skipped: int = 0
     original_bytes: int = 0
@@ -86,7 +96,8 @@ def candidates(dirs: Iterable[Path]) -> list[Path]:
         for path in top.rglob("*"):
             if not path.is_file() or path.stat().st_size < MIN_BYTES:
                 continue
-            if path.suffix in SUFFIXES or (path.suffix == ".zip" and is_stored_zip(path)):
+            stored = path.suffix in {".zip", ".whl"} and is_stored_zip(path)  # the lean wheel
+            if path.suffix in SUFFIXES or stored:
                 found.append(path)
     return sorted(found)
 
@@ -132,6 +143,50 @@ def compress_file(path: Path, suffix: str = ".gz") -> int | None:
     return len(packed)
 
 
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (the cache key)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_entry(cache: Path, digest: str, suffix: str) -> Path:
+    """Where the ``suffix`` sibling of content ``digest`` is kept."""
+    return cache / digest[:2] / (digest + suffix)
+
+
+def from_cache(path: Path, suffix: str, entry: Path) -> tuple[bool, int | None]:
+    """Restore the sibling of ``path`` from ``entry``: (found, size or None when the cache
+    says a sibling would not pay)."""
+    try:
+        size = entry.stat().st_size
+    except OSError:
+        return False, None
+    out = sibling(path, suffix)
+    if size == len(SKIP_MARK) and entry.read_bytes() == SKIP_MARK:
+        out.unlink(missing_ok=True)
+        return True, None
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.copyfile(entry, tmp)
+    stamp = max(path.stat().st_mtime_ns, tmp.stat().st_mtime_ns)
+    os.utime(tmp, ns=(stamp, stamp))
+    os.replace(tmp, out)
+    return True, out.stat().st_size
+
+
+def to_cache(path: Path, suffix: str, entry: Path, packed: int | None) -> None:
+    """Keep the sibling just written for ``path`` (or the fact it did not pay) in the cache."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_name(entry.name + f".{os.getpid()}.tmp")
+    if packed is None:
+        tmp.write_bytes(SKIP_MARK)
+    else:
+        shutil.copyfile(sibling(path, suffix), tmp)
+    os.replace(tmp, entry)
+
+
 def _compress_job(job: tuple[str, str]) -> int | None:
     return compress_file(Path(job[0]), job[1])
 
@@ -156,20 +211,35 @@ def precompress(
     log: Callable[[str], None] = print,
     suffixes: Iterable[str] | None = None,
     workers: int | None = None,
+    cache: Path | None = None,
 ) -> Stats:
     """Create or refresh the compressed siblings under ``dirs`` (``suffixes``, default
-    ``encodings()``); skip the ones up to date. Big files compress in ``workers`` processes
-    (default: the CPU count)."""
+    ``encodings()``); skip the ones up to date. With ``cache`` (a directory), a stale or
+    missing sibling whose original's bytes were compressed before is copied from there, and
+    every new result is kept there. Big files compress in ``workers`` processes (default: the
+    CPU count)."""
     stats = Stats()
     jobs: list[tuple[str, str]] = []
+    digests: dict[Path, str] = {}
     for path in candidates(dirs):
         for suffix in suffixes if suffixes is not None else encodings():
             if is_up_to_date(path, suffix):
                 stats.up_to_date += 1
                 stats.original_bytes += path.stat().st_size
                 stats.compressed_bytes += sibling(path, suffix).stat().st_size
-            else:
-                jobs.append((str(path), suffix))
+                continue
+            if cache is not None:
+                digest = digests.get(path) or digests.setdefault(path, sha256_file(path))
+                found, size = from_cache(path, suffix, cache_entry(cache, digest, suffix))
+                if found:
+                    stats.from_cache += 1
+                    if size is None:
+                        stats.skipped += 1
+                    else:
+                        stats.original_bytes += path.stat().st_size
+                        stats.compressed_bytes += size
+                    continue
+            jobs.append((str(path), suffix))
     # Largest first, so the slow brotli runs of the snapshot and the wasm overlap.
     jobs.sort(key=lambda job: -Path(job[0]).stat().st_size)
     big = [job for job in jobs if Path(job[0]).stat().st_size >= 1_000_000]
@@ -182,6 +252,9 @@ def precompress(
     for job in jobs:
         packed = results[job] if job in results else _compress_job(job)
         path, suffix = Path(job[0]), job[1]
+        if cache is not None:
+            digest = digests.get(path) or digests.setdefault(path, sha256_file(path))
+            to_cache(path, suffix, cache_entry(cache, digest, suffix), packed)
         if packed is None:
             stats.skipped += 1
             continue
@@ -199,10 +272,11 @@ def build(root: Path, log: Callable[[str], None] = print) -> Stats:
     kinds = encodings()
     if ".br" not in kinds:
         log("brotli not installed (pip install -e .[dev]): writing .gz siblings only")
-    stats = precompress([root / "web" / "vendor", root / "web" / "dist"], log)
+    dirs = [root / "web" / "vendor", root / "web" / "dist"]
+    stats = precompress(dirs, log, cache=root / ".cache" / "precompress")
     log(
-        f"{'+'.join(k[1:] for k in kinds)}: wrote {stats.written}, up to date "
-        f"{stats.up_to_date}, not worth it {stats.skipped}"
+        f"{'+'.join(k[1:] for k in kinds)}: wrote {stats.written}, from cache "
+        f"{stats.from_cache}, up to date {stats.up_to_date}, not worth it {stats.skipped}"
     )
     return stats
 

@@ -89,6 +89,23 @@ function jsSdkSignIn(cfg, username, password) {
   });
 }
 
+// Sign-in with Amplify v6 signIn (USER_SRP_AUTH) against `endpoint`, as an app calls it.
+// Amplify keeps tokens and device keys in localStorage: signed out and cleared first, so every
+// run starts as a new visitor, like the JS SDK's fresh storage.
+async function amplifySignIn(cfg, username, password) {
+  const A = AmplifyBench;
+  A.Amplify.configure({
+    Auth: { Cognito: { userPoolId: cfg.userPoolId, userPoolClientId: cfg.clientId, userPoolEndpoint: cfg.endpoint } },
+  });
+  try { await A.signOut(); } catch (e) { /* nobody signed in */ }
+  localStorage.clear();
+  const t0 = performance.now();
+  const out = await A.signIn({ username, password });
+  const ms = performance.now() - t0;
+  if (!out.isSignedIn) { throw new Error("Amplify sign-in stopped at " + out.nextStep.signInStep); }
+  return ms;
+}
+
 function longestTaskSince(t0) {
   let worst = 0;
   for (const t of window.longTasks) { if (t.start + t.ms >= t0 && t.ms > worst) worst = t.ms; }

@@ -31,6 +31,8 @@ UNITS = {
     "js_sdk_gz_bytes": "bytes",
     "cold_load_bytes": "bytes",
     "emulator": "sign-ins/s",
+    "amplify_gz_bytes": "bytes",
+    "longest_task_amplify_signin_ms": "ms",
 }
 
 
@@ -63,6 +65,7 @@ def test_bench_quick_writes_every_key(tmp_path: Path) -> None:
             assert isinstance(entry["value"], int | float) and entry["value"] >= 0, (key, entry)
     # Sizes and counts must be plausible, not just present.
     assert 10_000 < results["js_sdk_gz_bytes"]["value"] < 200_000
+    assert 10_000 < results["amplify_gz_bytes"]["value"] < 500_000
     assert 1_000 < results["wheel_gz_bytes"]["value"] < 1_000_000
     assert results["cold_load_bytes"]["value"] > results["wheel_gz_bytes"]["value"]
     assert results["emulator"]["ceiling_per_s"]["modexps_per_signin"] >= 2

@@ -11,7 +11,7 @@ from typing import Any
 COMPRESSED = ("/dist/fastboot/snapshot.bin", "/vendor/pyodide.asm.wasm")
 
 
-def test_snapshot_boot_over_compression(page: Any, site: Any) -> None:
+def test_snapshot_boot_over_compression(page: Any, site: Any, compressed_siblings: None) -> None:
     finished: list[Any] = []
     page.on("requestfinished", lambda request: finished.append(request))
     page.goto(site.url + "/")

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ _spec.loader.exec_module(build)
 
 
 def source_version() -> str:
-    text = (ROOT / "src" / "amazon_cognito_identity" / "_version.py").read_text()
+    hatch = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]
+    text = (ROOT / hatch["version"]["path"]).read_text()
     match = re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)
     assert match
     return match.group(1)
@@ -58,7 +60,29 @@ def test_built_wheel_is_pure_and_sdk_only() -> None:
         for p in (ROOT / "src" / "amazon_cognito_identity").rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert sources == expected
+    # The browser's wheel is the lean build: every source file is in it or served as an
+    # optional part beside it (tools/leanwheel.py), plus the part loader.
+    parts = {
+        "amazon_cognito_identity/" + url.split("/dist/parts/amazon_cognito_identity/", 1)[1]
+        for url in manifest["parts"].values()
+    }
+    assert not sources & parts
+    assert sources | parts == expected | {"amazon_cognito_identity/_parts.py"}
+    for url in manifest["parts"].values():
+        assert (ROOT / "web" / url.lstrip("/")).is_file()
+
+
+def test_pypi_wheel_keeps_every_module_and_its_docstrings() -> None:
+    wheels = sorted((ROOT / "build" / "pypi").glob("amazon_cognito_identity-*.whl"))
+    if not wheels:
+        pytest.fail("build/pypi/ has no wheel: run `python build.py bundle` first")
+    with zipfile.ZipFile(wheels[-1]) as whl:
+        names = set(whl.namelist())
+        user = whl.read("amazon_cognito_identity/user.py").decode()
+    for path in (ROOT / "src" / "amazon_cognito_identity").rglob("*.py"):
+        rel = path.relative_to(ROOT / "src").as_posix()
+        assert rel in names
+    assert user == (ROOT / "src" / "amazon_cognito_identity" / "user.py").read_text()
 
 
 def make_wheel(path: Path, names: list[str]) -> Path:

@@ -124,10 +124,12 @@ WASM = ROOT / "web/vendor/pyodide.asm.wasm"
 
 
 @pytest.mark.parametrize("compress", [False, True])
-def test_serve_compression_is_opt_in(tmp_path: Path, compress: bool) -> None:
+def test_serve_compression_is_opt_in(
+    tmp_path: Path, compress: bool, compressed_siblings: None
+) -> None:
     """Plain bytes by default (faster on 127.0.0.1); `--compress` sends the siblings."""
-    # build.py bundle writes the sibling; a missing one is a bundle failure, not a skip.
-    assert Path(str(WASM) + ".gz").exists(), "run `python build.py bundle` first"
+    # precompress writes the sibling; a missing one is a failure, not a skip.
+    assert Path(str(WASM) + ".gz").exists(), "tools/precompress.py wrote no .gz sibling"
     serve = Serve(tmp_path, with_emulator=False, compress=compress)
     try:
         request = urllib.request.Request(

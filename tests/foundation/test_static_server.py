@@ -379,3 +379,43 @@ def test_precompress_takes_stored_zips_only(tmp_path: Path) -> None:
         gzip.decompress((tmp_path / "stored.zip.gz").read_bytes())
         == (tmp_path / "stored.zip").read_bytes()
     )
+
+
+def test_precompress_cache_restores_siblings_of_rewritten_files(tmp_path: Path) -> None:
+    """A file rewritten with the same bytes (fastboot, a checkout) costs no recompression."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    src = site / "a.wasm"
+    src.write_bytes(b"\0asm" + b"abc" * 2000)
+    noise = site / "noise.bin"
+    noise.write_bytes(secrets.token_bytes(50_000))
+    quiet: dict[str, Any] = {"log": lambda _msg: None, "suffixes": [".gz"], "cache": cache}
+    first = precompress.precompress([site], **quiet)
+    assert (first.written, first.skipped, first.from_cache) == (1, 1, 0)
+    original = (site / "a.wasm.gz").read_bytes()
+    (site / "a.wasm.gz").unlink()
+    later = time.time_ns() + 5_000_000_000
+    src.write_bytes(src.read_bytes())  # same bytes, newer file
+    os.utime(src, ns=(later, later))
+    os.utime(noise, ns=(later, later))
+    again = precompress.precompress([site], **quiet)
+    assert (again.written, again.from_cache, again.skipped) == (0, 2, 1)
+    assert (site / "a.wasm.gz").read_bytes() == original
+    assert (site / "a.wasm.gz").stat().st_mtime_ns >= src.stat().st_mtime_ns
+    assert not (site / "noise.bin.gz").exists()
+    # New bytes are a cache miss: compressed, and the sibling decodes to them.
+    src.write_bytes(b"\0asm" + b"xyz" * 2000)
+    os.utime(src, ns=(later + 10**9, later + 10**9))
+    third = precompress.precompress([site], **quiet)
+    assert (third.written, third.from_cache) == (1, 1)  # noise.bin: still a cached "skip"
+    assert gzip.decompress((site / "a.wasm.gz").read_bytes()) == src.read_bytes()
+
+
+def test_precompress_without_cache_compresses_again(tmp_path: Path) -> None:
+    src = tmp_path / "a.js"
+    src.write_text("export const a = 1;\n" * 300)
+    quiet: dict[str, Any] = {"log": lambda _msg: None, "suffixes": [".gz"]}
+    assert precompress.precompress([tmp_path], **quiet).written == 1
+    later = time.time_ns() + 5_000_000_000
+    os.utime(src, ns=(later, later))
+    assert precompress.precompress([tmp_path], **quiet).written == 1
