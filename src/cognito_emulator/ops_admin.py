@@ -165,8 +165,11 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
     }
 
 
-def create_client(ctx: RequestContext, params: Params) -> Params:
-    """CreateUserPoolClient as a function (returns the stored client item)."""
+def create_client(ctx: RequestContext, params: Params, existing: Params | None = None) -> Params:
+    """CreateUserPoolClient as a function (returns the stored client item); with ``existing``,
+    the settings of UpdateUserPoolClient for that client (id, secret and creation date kept)."""
+    from .ops_oauth import oauth_settings
+
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
     now = emu.now()
@@ -187,8 +190,13 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         "EnableTokenRevocation": opt_bool(params, "EnableTokenRevocation", True),
         "AllowedOAuthFlowsUserPoolClient": False,
     }
-    if opt_bool(params, "GenerateSecret"):
+    if existing is not None:
+        for key in ("ClientId", "CreationDate", "ClientSecret"):
+            if key in existing:
+                client[key] = existing[key]
+    elif opt_bool(params, "GenerateSecret"):
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
+    client.update(oauth_settings(ctx, pool["Id"], params, "ClientSecret" in client))
     token_seconds(client)
     emu.store.put("client", client["ClientId"], client)
     return client
