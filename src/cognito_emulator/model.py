@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import srp
+from . import codes, srp
 from .errors import (
     ServiceError,
     invalid_parameter,
@@ -334,3 +334,36 @@ def owned_device(emu: Emulator, pool: Item, user: Item, device_key: str) -> Item
     if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
         return None
     return device
+
+
+def delete_user_data(ctx: RequestContext, pool: Item, user: Item) -> None:
+    """Remove a user with its devices, codes and sign-in origins."""
+    store = ctx.emulator.store
+    prefix = f"{pool['Id']}/{user['username']}/"
+    with store.transaction():
+        store.delete("user", user_key(pool, user["username"]))
+        forget_user_index(ctx.emulator, user)
+        for _key, device in store.scan("user_device", prefix):
+            store.delete("device", device["DeviceKey"])
+        store.delete_prefix("user_device", prefix)
+        for key, _item in store.scan("user_origin", prefix):
+            store.put("origin", key.rsplit("/", 1)[-1], {"revoked": True})
+        store.delete_prefix("user_origin", prefix)
+        codes.drop_codes(ctx.emulator, pool["Id"], user["username"])
+
+
+def revoke_origin(ctx: RequestContext, jti: str) -> None:
+    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
+    store = ctx.emulator.store
+    origin = store.get("origin", jti) or {}
+    origin["revoked"] = True
+    store.put("origin", jti, origin)
+
+
+def revoke_user_origins(ctx: RequestContext, pool: Item, user: Item) -> None:
+    """Revoke every session (refresh token family) of a user."""
+    store = ctx.emulator.store
+    prefix = f"{pool['Id']}/{user['username']}/"
+    with store.transaction():
+        for key, _item in store.scan("user_origin", prefix):
+            revoke_origin(ctx, key.rsplit("/", 1)[-1])

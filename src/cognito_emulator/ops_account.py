@@ -13,17 +13,20 @@ from .model import (
     check_password_policy,
     check_secret_hash,
     client_from_params,
+    delete_user_data,
     delivery,
     delivery_details,
     find_user,
     mfa_settings,
     new_user,
+    password_matches,
     require_user,
+    revoke_origin,
+    revoke_user_origins,
     save_user,
     set_password,
     updating_user,
 )
-from .ops_admin import delete_user_data
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
 from .validation import opt_list, opt_str, req_str
@@ -234,8 +237,6 @@ def verify_user_attribute(ctx: RequestContext, params: Params) -> Params:
 @idp("ChangePassword")
 def change_password(ctx: RequestContext, params: Params) -> Params:
     """ChangePassword: the previous password is checked against the verifier."""
-    from .model import password_matches
-
     emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     previous = req_str(params, "PreviousPassword")
@@ -254,23 +255,6 @@ def delete_user(ctx: RequestContext, params: Params) -> Params:
     pool, user, _claims = caller(ctx, params)
     delete_user_data(ctx, pool, user)
     return {}
-
-
-def _revoke_origin(ctx: RequestContext, jti: str) -> None:
-    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
-    store = ctx.emulator.store
-    origin = store.get("origin", jti) or {}
-    origin["revoked"] = True
-    store.put("origin", jti, origin)
-
-
-def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
-    """Revoke every session (refresh token family) of a user."""
-    store = ctx.emulator.store
-    prefix = f"{pool['Id']}/{user['username']}/"
-    with store.transaction():
-        for key, _item in store.scan("user_origin", prefix):
-            _revoke_origin(ctx, key.rsplit("/", 1)[-1])
 
 
 @idp("GlobalSignOut")
@@ -302,5 +286,5 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     if refresh["client_id"] != client["ClientId"]:
         raise not_authorized("Invalid token")
     with emu.store.transaction():
-        _revoke_origin(ctx, refresh["origin_jti"])
+        revoke_origin(ctx, refresh["origin_jti"])
     return {}

@@ -7,27 +7,26 @@ import secrets
 import string
 from typing import Any
 
-from . import codes
 from .errors import ServiceError, invalid_parameter
 from .model import (
     DEFAULT_POLICY,
     attribute_list,
     check_attributes,
     check_password_policy,
+    delete_user_data,
     delivery,
     find_user,
-    forget_user_index,
     get_pool,
     mfa_settings,
     new_user,
     public_client,
     public_pool,
     require_user,
+    revoke_user_origins,
     save_user,
     set_password,
     token_seconds,
     updating_user,
-    user_key,
 )
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
@@ -333,22 +332,6 @@ def admin_set_user_password(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
-def delete_user_data(ctx: RequestContext, pool: Params, user: Params) -> None:
-    """Remove a user with its devices, codes and sign-in origins."""
-    store = ctx.emulator.store
-    prefix = f"{pool['Id']}/{user['username']}/"
-    with store.transaction():
-        store.delete("user", user_key(pool, user["username"]))
-        forget_user_index(ctx.emulator, user)
-        for _key, device in store.scan("user_device", prefix):
-            store.delete("device", device["DeviceKey"])
-        store.delete_prefix("user_device", prefix)
-        for key, _item in store.scan("user_origin", prefix):
-            store.put("origin", key.rsplit("/", 1)[-1], {"revoked": True})
-        store.delete_prefix("user_origin", prefix)
-        codes.drop_codes(ctx.emulator, pool["Id"], user["username"])
-
-
 @idp("AdminDeleteUser")
 def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
     """AdminDeleteUser."""
@@ -433,8 +416,6 @@ def admin_enable_user(ctx: RequestContext, params: Params) -> Params:
 @idp("AdminUserGlobalSignOut")
 def admin_user_global_sign_out(ctx: RequestContext, params: Params) -> Params:
     """AdminUserGlobalSignOut: revoke every session of the user."""
-    from .ops_account import revoke_user_origins
-
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
     user = require_user(emu, pool, req_str(params, "Username"))
