@@ -14,6 +14,7 @@ import jwt
 from . import ops_auth
 from .model import find_user
 from .registry import RequestContext
+from .signin import FlowRequest
 
 Item = dict[str, Any]
 
@@ -43,7 +44,7 @@ def start(ctx: RequestContext, pool: Item, client: Item, username: str, password
     user = find_user(ctx.emulator, pool, username)
     canonical = user["username"] if user is not None else username
     params = {"USERNAME": username, "PASSWORD": password, **_secret_hash(client, username)}
-    result = ops_auth._password_auth(ctx, pool, client, params, {})
+    result = ops_auth.password_auth(FlowRequest(ctx, pool, client, {}, params, {}))
     result["_username"] = canonical
     return result
 
