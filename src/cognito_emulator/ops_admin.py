@@ -157,11 +157,20 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         if mfa not in ("OFF", "ON", "OPTIONAL"):
             raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
         pool["MfaConfiguration"] = mfa
+    if params.get("WebAuthnConfiguration") is not None:
+        from .ops_passkeys import webauthn_configuration
+
+        pool["WebAuthnConfiguration"] = webauthn_configuration(
+            opt_dict(params, "WebAuthnConfiguration")
+        )
     emu.store.put("pool", pool["Id"], pool)
-    return {
+    out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
     }
+    if pool.get("WebAuthnConfiguration"):
+        out["WebAuthnConfiguration"] = pool["WebAuthnConfiguration"]
+    return out
 
 
 def create_client(ctx: RequestContext, params: Params, existing: Params | None = None) -> Params:
