@@ -68,21 +68,30 @@ def error_page(message: str, status: int) -> HTMLResponse:
 
 
 def login_page(
-    *, action: str, hidden: Mapping[str, str], error: str | None, client_name: str, status: int
+    *,
+    action: str,
+    hidden: Mapping[str, str],
+    error: str | None,
+    client_name: str,
+    username: str = "",
 ) -> HTMLResponse:
-    """The username and password form."""
+    """The username and password form (after a refusal: the username kept, the password
+    field focused, the reason in an alert)."""
+    user_focus, password_focus = ("", " autofocus") if username else (" autofocus", "")
     body = (
         (f"<p>to continue to {escape(client_name)}</p>" if client_name else "")
         + _alert(error)
         + f'<form method="post" action="{escape(action)}">{_hidden(hidden)}'
         '<label for="username">Username</label>'
-        '<input id="username" name="username" autocomplete="username" required autofocus>'
+        f'<input id="username" name="username" autocomplete="username" required'
+        f' value="{escape(username)}"{user_focus}>'
         '<label for="password">Password</label>'
         '<input id="password" name="password" type="password" autocomplete="current-password"'
-        " required>"
+        f" required{password_focus}>"
         '<button type="submit">Sign in</button></form>'
     )
-    return _page("Sign in", body, status)
+    # A refusal is still a page the person reads (200): the browser would log a 4xx as an error.
+    return _page("Sign in", body, 200)
 
 
 def _challenge_inputs(challenge: str, parameters: Mapping[str, str]) -> tuple[str, str]:
@@ -136,4 +145,4 @@ def challenge_page(
         + f'<form method="post" action="{escape(action)}">{_hidden(hidden)}{inputs}'
         '<button type="submit">Continue</button></form>'
     )
-    return _page("Verify it's you", body, 200 if error is None else 400)
+    return _page("Verify it's you", body, 200)

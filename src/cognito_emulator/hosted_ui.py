@@ -307,14 +307,14 @@ def _authorize(call: Call, pool: Item) -> Response:
     return _login_page(call, auth, None)
 
 
-def _login_page(call: Call, auth: AuthRequest, error: str | None, status: int = 200) -> Response:
+def _login_page(call: Call, auth: AuthRequest, error: str | None) -> Response:
     csrf = call.cookies.get(CSRF_COOKIE) or randomness.token_urlsafe(24)
     response = hosted_pages.login_page(
         action=f"{call.base}/login",
         hidden={**auth.params, "_csrf": csrf},
         error=error,
         client_name=str(auth.client.get("ClientName", "")),
-        status=status,
+        username=call.form.get("username", "").strip() if error else "",
     )
     _set_cookie(call, response, CSRF_COOKIE, csrf, None)
     return response
@@ -345,7 +345,7 @@ def _signed_in(call: Call, pool: Item, auth: AuthRequest, username: str) -> Resp
     emu = call.ctx.emulator
     user = find_user(emu, pool, username)
     if user is None:
-        return _login_page(call, auth, "User does not exist.", 400)
+        return _login_page(call, auth, "User does not exist.")
     auth_time = int(emu.now())
     session_id = randomness.token_urlsafe(32)
     emu.store.put(
@@ -375,7 +375,7 @@ def _outcome(call: Call, pool: Item, auth: AuthRequest, username: str, result: I
     name = str(result.get("ChallengeName"))
     if name not in hosted_pages.CHALLENGES:
         return _login_page(
-            call, auth, f"The hosted page cannot answer {name}; sign in with the app.", 400
+            call, auth, f"The hosted page cannot answer {name}; sign in with the app."
         )
     return hosted_pages.challenge_page(
         action=f"{call.base}/login/challenge",
@@ -400,15 +400,15 @@ def _login(call: Call, pool: Item) -> Response:
     except _Refusal as refusal:
         return refusal.response()
     if not _csrf_ok(call):
-        return _login_page(call, auth, "Your sign-in form expired; please try again.", 400)
+        return _login_page(call, auth, "Your sign-in form expired; please try again.")
     username = call.form.get("username", "").strip()
     password = call.form.get("password", "")
     if not username or not password:
-        return _login_page(call, auth, "Enter your username and password.", 400)
+        return _login_page(call, auth, "Enter your username and password.")
     try:
         result = start(call.ctx, pool, auth.client, username, password)
     except ServiceError as err:
-        return _login_page(call, auth, err.message, 400)
+        return _login_page(call, auth, err.message)
     return _outcome(call, pool, auth, str(result.pop("_username", username)), result)
 
 
@@ -420,7 +420,7 @@ def _challenge(call: Call, pool: Item) -> Response:
     except _Refusal as refusal:
         return refusal.response()
     if not _csrf_ok(call):
-        return _login_page(call, auth, "Your sign-in form expired; please try again.", 400)
+        return _login_page(call, auth, "Your sign-in form expired; please try again.")
     name = call.form.get("challenge", "")
     username = call.form.get("username", "")
     try:
@@ -440,7 +440,7 @@ def _challenge(call: Call, pool: Item) -> Response:
                 parameters={},
                 error=err.message,
             )
-        return _login_page(call, auth, err.message, 400)
+        return _login_page(call, auth, err.message)
     return _outcome(call, pool, auth, username, result)
 
 

@@ -189,9 +189,12 @@ def test_wrong_password_stays_on_the_page_and_locks_like_the_api(hosted: Hosted)
     url, _ = hosted.authorize_url()
     for _ in range(5):
         page = hosted.browser.sign_in(url, "alice", "wrong-Passw0rd!")
-        assert page.status_code == 400
+        assert page.status_code == 200  # the form again, with the reason
         assert "location" not in page.headers
     assert page_error(page) == "Incorrect username or password."
+    # The username is kept (escaped) and the password field takes the focus.
+    assert 'value="alice"' in page.text
+    assert 'type="password" autocomplete="current-password" required autofocus' in page.text
     page = hosted.browser.sign_in(url, "alice", "Passw0rd!")
     assert page_error(page) == "Password attempts exceeded"
 
@@ -202,6 +205,9 @@ def test_page_escapes_what_it_echoes(hosted: Hosted) -> None:
     assert "<script>" not in page.text
     assert "&lt;script&gt;" in page.text
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none'
+    refused = hosted.browser.submit(page, username='<b>"x', password="wrong")
+    assert "<b>" not in refused.text
+    assert 'value="&lt;b&gt;&quot;x"' in refused.text
     back = hosted.browser.submit(page, username="alice", password="Passw0rd!")
     assert query_of(back.headers["location"])["state"] == '"><script>alert(1)</script>'
 
@@ -213,8 +219,8 @@ def test_form_without_the_csrf_cookie_is_refused(hosted: Hosted) -> None:
     fresh = httpx.post(
         form.action, data={**form.hidden, "username": "alice", "password": "Passw0rd!"}
     )
-    assert fresh.status_code == 400
     assert "location" not in fresh.headers
+    assert page_error(fresh) == "Your sign-in form expired; please try again."
 
 
 def test_sms_mfa_on_the_hosted_page(hosted: Hosted) -> None:
