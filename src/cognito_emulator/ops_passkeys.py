@@ -42,6 +42,7 @@ from webauthn.helpers.structs import (
 from . import randomness
 from .access import caller
 from .errors import ServiceError, invalid_parameter, not_authorized, resource_not_found
+from .model import updating_user
 from .registry import Params, RequestContext, idp
 from .signin import Turn, challenge, finish, mfa_step, new_challenge, user_after_auth_checks
 from .validation import need, opt_int, opt_str, req_str
@@ -253,7 +254,20 @@ def complete_web_authn_registration(ctx: RequestContext, params: Params) -> Para
                 "WebAuthnCredentialNotSupportedException", "This passkey is already registered."
             )
         emu.store.put("user_passkey", f"{pool['Id']}/{user['username']}/{cred_id}", {})
+        _count_passkeys(ctx, pool, user["username"])
     return {}
+
+
+def _count_passkeys(ctx: RequestContext, pool: Item, username: str) -> None:
+    """Keep ``passkey_count`` on the user record (the first-factor table's ``available``
+    sees the user, not the store)."""
+    with updating_user(ctx.emulator, pool, username) as fresh:
+        fresh["passkey_count"] = len(_user_credentials(ctx, pool, fresh))
+
+
+def user_has_passkeys(pool: Item, user: Item) -> bool:
+    """Whether WEB_AUTHN can be offered to this user (for USER_AUTH's AvailableChallenges)."""
+    return int(user.get("passkey_count") or 0) > 0
 
 
 @idp("ListWebAuthnCredentials")
@@ -310,6 +324,7 @@ def delete_web_authn_credential(ctx: RequestContext, params: Params) -> Params:
             raise resource_not_found("Credential not found.")
         store.delete("passkey", cred_id)
         store.delete("user_passkey", f"{pool['Id']}/{item['username']}/{cred_id}")
+        _count_passkeys(ctx, pool, user["username"])
     return {}
 
 

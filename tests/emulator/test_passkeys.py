@@ -131,7 +131,10 @@ def test_register_list_sign_in_delete(pk: PasskeyPool) -> None:
     options = pk.api("StartWebAuthnRegistration", AccessToken=token)["CredentialCreationOptions"]
     assert [c["id"] for c in options["excludeCredentials"]] == [listed[0]["CredentialId"]]
 
+    pool = get_pool(pk.emu.emulator, pk.pool_id)
+    assert require_user(pk.emu.emulator, pool, "alice")["passkey_count"] == 1
     pk.api("DeleteWebAuthnCredential", AccessToken=token, CredentialId=listed[0]["CredentialId"])
+    assert require_user(pk.emu.emulator, pool, "alice")["passkey_count"] == 0
     assert pk.api("ListWebAuthnCredentials", AccessToken=token)["Credentials"] == []
     _fails(
         "ResourceNotFoundException",
