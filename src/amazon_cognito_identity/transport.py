@@ -94,9 +94,13 @@ class UrllibTransport:
         except TimeoutError as err:
             raise RequestTimeoutError(f"request timed out after {timeout}s") from err
         except urllib.error.URLError as err:
+            # urllib raises URLError while connecting and sending: the request was never
+            # sent whole, so the server cannot have acted on it.
             if isinstance(err.reason, TimeoutError):
-                raise RequestTimeoutError(f"request timed out after {timeout}s") from err
-            raise NetworkError(f"Network error: {err.reason}") from err
+                raise RequestTimeoutError(
+                    f"request timed out after {timeout}s", reached_server=False
+                ) from err
+            raise NetworkError(f"Network error: {err.reason}", reached_server=False) from err
         except (OSError, ValueError) as err:
             # Connection reset mid-body, bad status line, http.client.IncompleteRead...
             raise NetworkError(f"Network error: {err}") from err

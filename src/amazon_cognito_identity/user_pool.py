@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from .attributes import attribute_list
 from .client import Client, RetryPolicy
+from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .handlers import run_with_callback
 from .runtime import default_storage, get_js
+from .storage import StorageKeys
 from .transport import Transport
 from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
 
@@ -128,6 +130,17 @@ class CognitoUserPool:
         """The app client id."""
         return self.client_id
 
+    def info(self) -> PoolInfo:
+        """What the sign-in engine needs of this pool (no client, no storage)."""
+        return PoolInfo(
+            client_id=self.client_id,
+            pool_name=self.get_user_pool_name(),
+            secret_hash=self.secret_hash,
+            context_data=self.get_user_context_data,
+            device_name=self.device_name,
+            clock=self.clock,
+        )
+
     def secret_hash(self, username: str) -> str | None:
         """SECRET_HASH for ``username``, or None when the client has no secret."""
         if not self.client_secret:
@@ -205,9 +218,7 @@ class CognitoUserPool:
         """The last user who signed in on this storage (``LastAuthUser``), or None."""
         from .user import CognitoUser
 
-        last = self.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.client_id}.LastAuthUser"
-        )
+        last = self.storage.get_item(StorageKeys(self.client_id).last_auth_user)
         return CognitoUser(last, self, storage=self.storage) if last else None
 
     def __repr__(self) -> str:

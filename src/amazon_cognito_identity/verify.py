@@ -18,13 +18,21 @@ import hashlib
 import hmac
 import importlib
 import json
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .errors import InvalidParameterError, InvalidResponseError, InvalidTokenError
+from .aio import SingleFlight
+from .errors import (
+    CognitoError,
+    InvalidParameterError,
+    InvalidResponseError,
+    InvalidTokenError,
+    NetworkError,
+)
 from .runtime import IS_PYODIDE, get_js
 from .tokens import b64url_decode, decode_jwt
 
@@ -296,6 +304,7 @@ class JwksCache:
         self._fetched_at: dict[str, float] = {}
         self.min_refetch_interval = min_refetch_interval
         self._clock = clock
+        self._flights: SingleFlight[dict[str, Mapping[str, Any]]] = SingleFlight()
         #: How many fetches were made (for tests and metrics).
         self.fetch_count = 0
 
@@ -305,9 +314,18 @@ class JwksCache:
         self._fetched_at.clear()
 
     async def _fetch(self, url: str, fetch: Fetch) -> dict[str, Mapping[str, Any]]:
+        # Concurrent verifiers needing the same JWKS share one fetch.
+        return await self._flights.run(url, lambda: self._fetch_once(url, fetch))
+
+    async def _fetch_once(self, url: str, fetch: Fetch) -> dict[str, Mapping[str, Any]]:
         self.fetch_count += 1
         self._fetched_at[url] = self._clock()
-        raw = await fetch(url)
+        try:
+            raw = await fetch(url)
+        except CognitoError:
+            raise
+        except OSError as exc:  # a custom fetch's socket or timeout error
+            raise NetworkError(f"JWKS fetch from {url} failed: {exc}") from exc
         try:
             keys = _keys_of(json.loads(raw))
         except (ValueError, UnicodeDecodeError, InvalidParameterError) as exc:
@@ -345,7 +363,20 @@ def _claim_number(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidTokenError(f"token has no numeric {name!r} claim")
+    if not math.isfinite(value):  # NaN compares false with everything; inf never expires
+        raise InvalidTokenError(f"token claim {name!r} is not a finite number")
     return float(value)
+
+
+def _client_ids(client_id: Any) -> frozenset[str]:
+    if isinstance(client_id, str):
+        return frozenset([client_id])
+    if isinstance(client_id, Mapping) or not isinstance(client_id, Iterable):
+        raise InvalidParameterError("client_id must be a string or a list of strings")
+    ids = list(client_id)
+    if not ids or not all(isinstance(c, str) and c for c in ids):
+        raise InvalidParameterError("client_id must be a string or a list of strings")
+    return frozenset(ids)
 
 
 def _check_claims(
@@ -415,9 +446,7 @@ async def verify_token(
     """
     if token_use not in ("id", "access"):
         raise InvalidParameterError("token_use must be 'id' or 'access'")
-    client_ids = frozenset([client_id] if isinstance(client_id, str) else client_id)
-    if not client_ids:
-        raise InvalidParameterError("client_id is required")
+    client_ids = _client_ids(client_id)
     expected_issuer = issuer.rstrip("/") if issuer else default_issuer(user_pool_id, region)
 
     decoded = decode_jwt(token)

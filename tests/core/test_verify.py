@@ -359,3 +359,55 @@ async def test_pure_backend_agrees_with_cryptography() -> None:
                 assert await crypto.verify(key, msg, sig) is truth
                 cases += 1
     assert cases == 6 * 12 * 9
+
+
+# --- defects of issue 12 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+async def test_non_finite_time_claims_are_refused(keys: KeyPair, claim: str, value: float) -> None:
+    claims = id_claims()
+    claims[claim] = value  # json.dumps writes NaN / Infinity, and json.loads reads them back
+    with pytest.raises(InvalidTokenError, match=claim):
+        await check(keys.sign(claims), jwks(keys))
+
+
+@pytest.mark.parametrize("client_id", [[["nested"]], {"a": 1}, [CLIENT_ID, 3], 42, [], [""], None])
+async def test_bad_client_id_is_a_typed_error(keys: KeyPair, client_id: Any) -> None:
+    with pytest.raises(InvalidParameterError, match="client_id"):
+        await check(keys.sign(id_claims()), jwks(keys), client_id=client_id)
+
+
+async def test_custom_fetch_os_error_is_a_network_error(keys: KeyPair) -> None:
+    from amazon_cognito_identity.errors import NetworkError
+
+    async def fetch(url: str) -> bytes:
+        raise ConnectionResetError("peer reset")
+
+    with pytest.raises(NetworkError, match="peer reset"):
+        await check(keys.sign(id_claims()), None, fetch=fetch, cache=JwksCache())
+
+
+async def test_concurrent_verifiers_share_one_jwks_fetch(keys: KeyPair) -> None:
+    import asyncio
+
+    release = asyncio.Event()
+    urls: list[str] = []
+
+    async def slow_fetch(url: str) -> bytes:
+        urls.append(url)
+        await release.wait()
+        return json.dumps(jwks(keys)).encode()
+
+    cache = JwksCache()
+    token = keys.sign(id_claims())
+    tasks = [
+        asyncio.ensure_future(check(token, None, fetch=slow_fetch, cache=cache)) for _ in range(5)
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks)
+    assert all(r["sub"] == id_claims()["sub"] for r in results)
+    assert len(urls) == 1 and cache.fetch_count == 1
