@@ -150,7 +150,8 @@ class HostedUI:
         if not username:
             raise RedirectSignInError("the access token names no user")
         user = CognitoUser(username, self.pool)
-        user._commit_sign_in(session, None)
+        user.store.commit_sign_in(username, session, None)
+        user.sign_in_user_session = session
         await _emit(self.pool, "signed_in", username)
         return user
 

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .challenges import Challenge
+from .challenges import Challenge, ChallengeUnit, CodeDelivery, Field, Reply, unit
+from .engine import AUTH_FLOWS, SignIn
 from .errors import (
     InvalidParameterError,
     InvalidResponseError,
@@ -28,7 +29,6 @@ from .errors import (
     PasskeyUnavailableError,
 )
 from .runtime import IS_PYODIDE, get_js, get_pyodide
-from .signin import SignInContext, dispatch
 from .tokens import CognitoUserSession
 from .webauthn_json import (
     assertion_to_json,
@@ -231,21 +231,58 @@ async def delete_web_authn_credential(user: CognitoUser, credential_id: str) -> 
     await user._authed("DeleteWebAuthnCredential", {"CredentialId": credential_id})
 
 
+def _user_auth_flow(
+    engine: SignIn, password: str | None, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """AuthParameters of choice-based sign-in (USER_AUTH): the caller's (PREFERRED_CHALLENGE),
+    plus PASSWORD when one is given."""
+    params = dict(extra)
+    if password:
+        params["PASSWORD"] = password
+    return params
+
+
+# USER_AUTH may also be registered by the passwordless sign-in work: keep the first one.
+AUTH_FLOWS.setdefault("USER_AUTH", _user_auth_flow)
+
+
+@unit
+class WebAuthnUnit(ChallengeUnit):
+    """WEB_AUTHN: an assertion of one of the user's passkeys over CREDENTIAL_REQUEST_OPTIONS.
+
+    Nobody types it: :func:`answer_passkey_challenge` gets it from the authenticator (the
+    browser's ``navigator.credentials.get``) and answers ``{"credential": <JSON>}``; a UI
+    that sees a field of kind ``"passkey"`` offers a "Use your passkey" button for that.
+    """
+
+    name = WEB_AUTHN
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        return (Field("credential", "passkey", "Passkey", autocomplete="webauthn"),), None
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        return Reply({"CREDENTIAL": values["credential"]})
+
+
 async def sign_in_with_passkey(
     user: CognitoUser,
     authenticator: Authenticator | None = None,
     client_metadata: Mapping[str, str] | None = None,
 ) -> CognitoUserSession | Challenge:
     """Sign in with a passkey: InitiateAuth ``USER_AUTH`` preferring ``WEB_AUTHN``, the
-    browser's assertion, then whatever the pool asks next (MFA after a passkey without user
-    verification) or the session, stored like any other sign-in."""
+    authenticator's assertion, then whatever the pool asks next (MFA after a passkey without
+    user verification) or the session, stored like any other sign-in."""
     auth = authenticator if authenticator is not None else default_authenticator()
-    data = await user._initiate(
-        "USER_AUTH", {"USERNAME": user.username, "PREFERRED_CHALLENGE": WEB_AUTHN}, client_metadata
+    engine = user._new_engine()
+    step = engine.start(
+        "USER_AUTH",
+        auth_parameters={"PREFERRED_CHALLENGE": WEB_AUTHN},
+        client_metadata=client_metadata,
     )
-    if data.get("ChallengeName") == WEB_AUTHN:
-        return await _assert(user, data, auth, client_metadata)
-    return await dispatch(user, data, SignInContext(client_metadata=client_metadata))
+    result = await user._run(engine, step)
+    if isinstance(result, Challenge) and result.name == WEB_AUTHN:
+        return await answer_passkey_challenge(user, auth, client_metadata)
+    return result
 
 
 async def answer_passkey_challenge(
@@ -253,41 +290,19 @@ async def answer_passkey_challenge(
     authenticator: Authenticator | None = None,
     client_metadata: Mapping[str, str] | None = None,
 ) -> CognitoUserSession | Challenge:
-    """Answer the ``WEB_AUTHN`` challenge ``user`` is waiting on (after choosing WEB_AUTHN in
-    SELECT_CHALLENGE) with the browser's passkey."""
+    """Answer the ``WEB_AUTHN`` challenge ``user`` is waiting on (after
+    :func:`sign_in_with_passkey`, or WEB_AUTHN chosen in SELECT_CHALLENGE) with the
+    authenticator's passkey."""
     challenge = user.challenge
     if challenge is None or challenge.name != WEB_AUTHN:
         raise InvalidParameterError("the user is not waiting for a WEB_AUTHN challenge")
-    data = {
-        "ChallengeName": WEB_AUTHN,
-        "ChallengeParameters": challenge.parameters,
-        "Session": user.Session,
-    }
-    auth = authenticator if authenticator is not None else default_authenticator()
-    return await _assert(user, data, auth, client_metadata)
-
-
-async def _assert(
-    user: CognitoUser,
-    data: Mapping[str, Any],
-    auth: Authenticator,
-    client_metadata: Mapping[str, str] | None,
-) -> CognitoUserSession | Challenge:
-    params = data.get("ChallengeParameters") or {}
-    raw = params.get("CREDENTIAL_REQUEST_OPTIONS") if isinstance(params, Mapping) else None
+    raw = challenge.parameters.get("CREDENTIAL_REQUEST_OPTIONS")
     if not isinstance(raw, str):
         raise InvalidResponseError("WEB_AUTHN challenge has no CREDENTIAL_REQUEST_OPTIONS")
     try:
         options = json.loads(raw)
     except ValueError as err:
         raise InvalidResponseError(f"CREDENTIAL_REQUEST_OPTIONS is not JSON: {err}") from err
-    if isinstance(params.get("USERNAME"), str) and params["USERNAME"]:
-        user._set_username(params["USERNAME"])
+    auth = authenticator if authenticator is not None else default_authenticator()
     credential = await auth.get(options)
-    reply = await user._respond(
-        WEB_AUTHN,
-        {"USERNAME": user.username, "CREDENTIAL": json.dumps(credential)},
-        data.get("Session"),
-        client_metadata,
-    )
-    return await dispatch(user, reply, SignInContext(client_metadata=client_metadata))
+    return await user.answer({"credential": json.dumps(credential)}, client_metadata)

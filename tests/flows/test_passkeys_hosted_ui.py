@@ -87,8 +87,11 @@ async def test_associate_list_delete_and_answer_with_a_passkey(emu: Any) -> None
     _pool, client = get_client(emulator, s.client_id)
     target = require_user(emulator, pool, "alice")
     started = start_web_authn(emu.ctx(), pool, client, target, new_state(pool, client, target, {}))
+    # The JS way of picking up a challenge: its name and Session on a user object.
     fresh.Session = started["Session"]
-    fresh.challenge = Challenge("WEB_AUTHN", started["ChallengeParameters"])
+    fresh._engine_at("WEB_AUTHN").challenge = Challenge("WEB_AUTHN", started["ChallengeParameters"])
+    fresh.challenge = fresh._engine.challenge if fresh._engine else None
+    assert fresh.challenge is not None and [f.kind for f in fresh.challenge.fields] == ["passkey"]
     session = await answer_passkey_challenge(fresh, SdkAuthenticator(soft))
     assert isinstance(session, CognitoUserSession)
     assert other.get_current_user() is not None
