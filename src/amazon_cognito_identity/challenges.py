@@ -44,6 +44,15 @@ MFA_LABELS = {
     "EMAIL_OTP": "Email",
 }
 
+#: Default English labels of the first factors of choice-based sign-in (SELECT_CHALLENGE).
+FIRST_FACTOR_LABELS = {
+    "PASSWORD": "Password",
+    "PASSWORD_SRP": "Password",
+    "EMAIL_OTP": "Email me a code",
+    "SMS_OTP": "Text me a code",
+    "WEB_AUTHN": "Passkey",
+}
+
 #: MFA types the MFA_SETUP challenge can set up without a signed-in session (as Amplify:
 #: SMS needs a verified phone number, which cannot be added mid sign-in).
 SETUP_TYPES = ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
@@ -321,6 +330,61 @@ class SelectMfaType(ChallengeUnit):
 
     def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
         return Reply({"ANSWER": values["mfa_type"]})
+
+
+@unit
+class SelectChallenge(ChallengeUnit):
+    """SELECT_CHALLENGE (choice-based sign-in): pick a first factor of AvailableChallenges;
+    PASSWORD and PASSWORD_SRP take the ``password`` in the same answer (with PASSWORD_SRP the
+    SDK sends SRP_A and answers PASSWORD_VERIFIER itself). ``EMAIL_OTP`` / ``SMS_OTP`` lead to
+    a code challenge."""
+
+    name = "SELECT_CHALLENGE"
+    callback = "select_challenge"
+
+    def available(self, challenge: Challenge) -> list[str]:
+        """The first factors the service offers this user."""
+        return json_list(challenge.parameters, "AvailableChallenges")
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        names = list(self.available(challenge))  # a copy: the parameters stay as sent
+        passwords = tuple(n for n in ("PASSWORD", "PASSWORD_SRP") if n in names)
+        # PASSWORD and PASSWORD_SRP are one choice for a person: the SDK prefers SRP.
+        if "PASSWORD_SRP" in names and "PASSWORD" in names:
+            names.remove("PASSWORD")
+        choices = tuple(Choice(n, FIRST_FACTOR_LABELS.get(n, n)) for n in names)
+        fields = [Field("answer", "choice", "Sign in with", choices=choices)]
+        if passwords:
+            fields.append(
+                Field(
+                    "password",
+                    "password",
+                    "Password",
+                    autocomplete="current-password",
+                    shown_when=("answer", passwords),
+                )
+            )
+        return tuple(fields), None
+
+    def check(self, challenge: Challenge, values: Mapping[str, str]) -> None:
+        # The JS-style names may be answered even when the choice shows one of them.
+        offered = self.available(challenge)
+        shown = {c.value for f in challenge.fields for c in f.choices}
+        answer = values.get("answer")
+        if answer in offered and answer not in shown:
+            password = values.get("password")
+            if not isinstance(password, str) or not password:
+                raise InvalidParameterError(f"{challenge.name} needs a value for 'password'")
+            return
+        super().check(challenge, values)
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        answer = values["answer"]
+        if answer == "PASSWORD_SRP":
+            return Reply({"ANSWER": answer}, step={"srp_password": values["password"]})
+        if answer == "PASSWORD":
+            return Reply({"ANSWER": answer, "PASSWORD": values["password"]})
+        return Reply({"ANSWER": answer})
 
 
 @unit

@@ -40,6 +40,7 @@ __all__ = [
     "is_device_not_found",
     "refresh_request",
     "session_from_result",
+    "tokens_request",
 ]
 
 # Challenges whose answer carries the remembered device's key (as the JS SDK).
@@ -155,6 +156,25 @@ def refresh_request(
     return initiate_request(pool, "REFRESH_TOKEN_AUTH", username, params, client_metadata)
 
 
+def tokens_request(
+    pool: PoolInfo,
+    token: str,
+    device_key: str | None,
+    client_secret: str | None,
+    client_metadata: Mapping[str, str] | None = None,
+) -> Request:
+    """GetTokensFromRefreshToken: the refresh of app clients with refresh-token rotation
+    (the answer may carry a new refresh token, which replaces the old one)."""
+    params: dict[str, Any] = {"ClientId": pool.client_id, "RefreshToken": token}
+    if client_secret:
+        params["ClientSecret"] = client_secret
+    if device_key:
+        params["DeviceKey"] = device_key
+    if client_metadata:
+        params["ClientMetadata"] = dict(client_metadata)
+    return Request("GetTokensFromRefreshToken", params)
+
+
 # ---- auth flows -------------------------------------------------------------------------
 
 FlowBuilder = Callable[["SignIn", str | None, Mapping[str, str]], dict[str, str]]
@@ -199,6 +219,31 @@ def _custom_flow(engine: SignIn, password: str | None, extra: Mapping[str, str])
         return dict(extra)
     params = _srp_flow(engine, password, extra)
     params["CHALLENGE_NAME"] = "SRP_A"
+    return params
+
+
+#: First factors of USER_AUTH a caller may prefer (PREFERRED_CHALLENGE).
+FIRST_FACTORS = ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
+
+
+@auth_flow("USER_AUTH")
+def _user_auth_flow(
+    engine: SignIn, password: str | None, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """Choice-based sign-in: with PREFERRED_CHALLENGE, its value goes along (PASSWORD, or
+    SRP_A for PASSWORD_SRP); without, the service answers SELECT_CHALLENGE."""
+    params = dict(extra)
+    preferred = params.get("PREFERRED_CHALLENGE")
+    if preferred is None:
+        return params
+    if preferred not in FIRST_FACTORS:
+        raise InvalidParameterError(
+            f"PREFERRED_CHALLENGE must be one of {', '.join(FIRST_FACTORS)}, not {preferred!r}"
+        )
+    if preferred == "PASSWORD_SRP":
+        params.update(_srp_flow(engine, password, extra))
+    elif preferred == "PASSWORD":
+        params["PASSWORD"] = _need_password(password)
     return params
 
 
@@ -253,9 +298,11 @@ class SignIn:
         password: str | None = None,
         auth_parameters: Mapping[str, str] | None = None,
         client_metadata: Mapping[str, str] | None = None,
+        session: str | None = None,
     ) -> Request:
         """The InitiateAuth of ``flow`` (``password`` for the password flows;
-        ``auth_parameters`` for CUSTOM_AUTH without SRP)."""
+        ``auth_parameters`` for CUSTOM_AUTH without SRP and for USER_AUTH's
+        PREFERRED_CHALLENGE; ``session``: ConfirmSignUp's Session, for auto sign-in)."""
         builder = AUTH_FLOWS.get(flow)
         if builder is None:
             raise InvalidParameterError("Authentication flow type is invalid.")
@@ -266,7 +313,10 @@ class SignIn:
         self.device = self.devices(self.username)
         if self.device:
             params["DEVICE_KEY"] = self.device.key
-        return self._send(initiate_request(self.pool, flow, self.username, params, client_metadata))
+        request = initiate_request(self.pool, flow, self.username, params, client_metadata)
+        if session:
+            request.params["Session"] = session
+        return self._send(request)
 
     def resume(self, name: str, session: str | None) -> Challenge:
         """Pick up challenge ``name`` with its Session string (the JS SDK's ``user.Session``),
@@ -315,6 +365,8 @@ class SignIn:
                 Request(reply.operation, {"Session": self.session, **reply.responses})
             )
         answers = dict(reply.responses)
+        if "srp_password" in reply.step:  # a first factor chosen as PASSWORD_SRP
+            answers.update(_srp_flow(self, reply.step["srp_password"], {}))
         if self.device and challenge.name in _DEVICE_KEY_CHALLENGES:
             answers["DEVICE_KEY"] = self.device.key
         return self._respond(challenge.name, answers, client_metadata)
@@ -370,6 +422,8 @@ class SignIn:
             raise InvalidResponseError(f"ChallengeName is not a string: {type(name).__name__}")
         self.session = _text(data.get("Session"))
         params = _params(data)
+        if data.get("AvailableChallenges") is not None:  # SELECT_CHALLENGE: the choices
+            params = {**params, "AvailableChallenges": data["AvailableChallenges"]}
         if name == "PASSWORD_VERIFIER":
             return self._password_verifier(params)
         if name == "DEVICE_SRP_AUTH":

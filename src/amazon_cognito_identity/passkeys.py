@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .challenges import Challenge, ChallengeUnit, CodeDelivery, Field, Reply, unit
-from .engine import AUTH_FLOWS, SignIn
 from .errors import (
     InvalidParameterError,
     InvalidResponseError,
@@ -229,21 +228,6 @@ async def delete_web_authn_credential(user: CognitoUser, credential_id: str) -> 
     if not credential_id:
         raise InvalidParameterError("credential_id is required")
     await user._authed("DeleteWebAuthnCredential", {"CredentialId": credential_id})
-
-
-def _user_auth_flow(
-    engine: SignIn, password: str | None, extra: Mapping[str, str]
-) -> dict[str, str]:
-    """AuthParameters of choice-based sign-in (USER_AUTH): the caller's (PREFERRED_CHALLENGE),
-    plus PASSWORD when one is given."""
-    params = dict(extra)
-    if password:
-        params["PASSWORD"] = password
-    return params
-
-
-# USER_AUTH may also be registered by the passwordless sign-in work: keep the first one.
-AUTH_FLOWS.setdefault("USER_AUTH", _user_auth_flow)
 
 
 @unit

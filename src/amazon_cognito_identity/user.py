@@ -25,15 +25,15 @@ from . import engine as _engine
 from .aio import SingleFlight
 from .attributes import AuthenticationDetails
 from .challenges import Challenge
-from .engine import Done, SignIn, refresh_request, session_from_result
+from .engine import Done, SignIn
 from .errors import (
     CognitoError,
     InvalidParameterError,
     InvalidResponseError,
     NotAuthenticatedError,
-    NotAuthorizedException,
 )
 from .handlers import deliver_auth, deliver_success, get_handler, invoke, run_with_callback
+from .refresh import refresh_tokens
 from .session_store import SessionStore
 from .signin import drive
 from .tokens import CognitoRefreshToken, CognitoUserSession
@@ -97,6 +97,8 @@ class CognitoUser(AccountOperations):
         #: The service's answer to the last ``update_attributes`` (CodeDeliveryDetailsList).
         self.last_update_result: dict[str, Any] = {}
         self._engine: SignIn | None = None
+        #: The Session of the last ConfirmSignUp, for :meth:`auto_sign_in`.
+        self.auto_sign_in_session: str | None = None
 
     # ---- stored state ------------------------------------------------------------------
 
@@ -127,7 +129,8 @@ class CognitoUser(AccountOperations):
         if session is None or not session.is_valid(self.pool.clock()):
             if session is None or not session.get_refresh_token().get_token():
                 raise NotAuthenticatedError("User is not authenticated")
-            session = await self._refresh(session.get_refresh_token().get_token(), None)
+            stale = session.get_access_token().get_jwt_token()
+            session = await self._refresh(session.get_refresh_token().get_token(), None, stale)
         return session.get_access_token().get_jwt_token()
 
     async def _authed(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -200,26 +203,57 @@ class CognitoUser(AccountOperations):
         self.store.commit_sign_in(done.username, done.session, done.new_device)
         self._load_device_keys()
         self.sign_in_user_session = done.session
+        self.pool.events.emit("signed_in", done.username, source="this_tab")
         return done.session
 
     def authenticate_user(
-        self, auth_details: AuthenticationDetails | Mapping[str, Any], callback: Any = None
+        self,
+        auth_details: AuthenticationDetails | Mapping[str, Any],
+        callback: Any = None,
+        *,
+        preferred_challenge: str | None = None,
     ) -> Awaitable[SignInResult]:
         """Sign in with the flow set by ``set_authentication_flow_type`` (SRP by default).
+
+        With ``USER_AUTH`` (choice-based sign-in), ``preferred_challenge`` picks the first
+        factor: ``"PASSWORD_SRP"`` / ``"PASSWORD"`` (with the details' password),
+        ``"EMAIL_OTP"`` or ``"SMS_OTP"`` (a code challenge follows); without one, or when the
+        user cannot use it, a ``SELECT_CHALLENGE`` challenge lists the choices.
 
         Returns the session, or a :class:`Challenge` (MFA, new password, custom...).
         A wrong password raises NotAuthorizedException.
         """
         details = _details(auth_details)
+        flow = "USER_AUTH" if preferred_challenge else self.authentication_flow_type
+        extra = dict(details.get_auth_parameters() or {})
+        if preferred_challenge:
+            extra["PREFERRED_CHALLENGE"] = preferred_challenge
 
         async def go() -> SignInResult:
             engine = self._new_engine()
             step = engine.start(
-                self.authentication_flow_type,
+                flow,
                 password=details.get_password() or "",
+                auth_parameters=extra if flow == "USER_AUTH" else None,
                 client_metadata=details.sign_in_metadata(),
             )
             return await self._run(engine, step)
+
+        return self._sign_in(go(), callback)
+
+    def auto_sign_in(self, callback: Any = None) -> Awaitable[SignInResult]:
+        """Sign in without a password right after :meth:`confirm_registration`, with the
+        Session ConfirmSignUp returned (USER_AUTH; usable once, within a few minutes; the
+        app client must allow ALLOW_USER_AUTH). Returns the session or a challenge (MFA)."""
+
+        async def go() -> SignInResult:
+            session, self.auto_sign_in_session = self.auto_sign_in_session, None
+            if not session:
+                raise InvalidParameterError(
+                    "auto_sign_in needs a confirm_registration that returned a Session"
+                )
+            engine = self._new_engine()
+            return await self._run(engine, engine.start("USER_AUTH", session=session))
 
         return self._sign_in(go(), callback)
 
@@ -393,21 +427,23 @@ class CognitoUser(AccountOperations):
         async def go() -> CognitoUserSession:
             if not self.username:
                 raise NotAuthenticatedError("Username is null. Cannot retrieve a new session")
-            session = self.sign_in_user_session
-            if session is not None and session.is_valid(self.pool.clock()):
-                return session
             cached = self._read_cached_session()
-            if cached is None:
+            if cached is None:  # never signed in, or signed out (maybe in another tab)
+                self.sign_in_user_session = None
                 raise NotAuthenticatedError(
                     "Local storage is missing an ID Token, Please authenticate"
                 )
+            session = self.sign_in_user_session
+            if session is not None and session.is_valid(self.pool.clock()):
+                return session
             if cached.is_valid(self.pool.clock()):
                 self.sign_in_user_session = cached
                 return cached
             token = cached.get_refresh_token().get_token()
             if not token:
                 raise NotAuthenticatedError("Cannot retrieve a new session. Please authenticate.")
-            return await self._refresh(token, client_metadata)
+            stale = cached.get_access_token().get_jwt_token()
+            return await self._refresh(token, client_metadata, stale)
 
         return run_with_callback(go(), callback)
 
@@ -427,36 +463,13 @@ class CognitoUser(AccountOperations):
         return run_with_callback(self._refresh(token, client_metadata), callback)
 
     async def _refresh(
-        self, token: str, client_metadata: Mapping[str, str] | None
+        self, token: str, client_metadata: Mapping[str, str] | None, stale: str | None = None
     ) -> CognitoUserSession:
         key = (self.pool.get_client_id(), token)
-        session = await _REFRESHES.run(key, lambda: self._refresh_request(token, client_metadata))
-        self.sign_in_user_session = session
-        return session
-
-    async def _refresh_request(
-        self, token: str, client_metadata: Mapping[str, str] | None
-    ) -> CognitoUserSession:
-        device = self.store.device_keys(self.username)
-        request = refresh_request(
-            self.pool.info(), self.username, token, device.key if device else None, client_metadata
+        session = await _REFRESHES.run(
+            key, lambda: refresh_tokens(self, token, client_metadata, stale)
         )
-        try:
-            data = await self.client.call(request.operation, request.params)
-        except NotAuthorizedException:
-            self.sign_in_user_session = None
-            if self.store.refresh_token(self.username) in (token, None):
-                self._clear_cached_user()
-            raise
-        result = data.get("AuthenticationResult")
-        if not isinstance(result, dict):
-            raise InvalidResponseError("REFRESH_TOKEN_AUTH answered no AuthenticationResult")
-        result = {"RefreshToken": token, **{k: v for k, v in result.items() if v}}
-        session = session_from_result(result, self.pool.clock())
-        # A sign-in that happened while this refresh was in flight stored a newer session:
-        # keep it rather than overwrite it with this one.
-        if self.store.refresh_token(self.username) in (token, None):
-            self.store.save_session(self.username, session)
+        self.sign_in_user_session = session
         return session
 
     async def _refresh_if_possible(self) -> None:
@@ -478,6 +491,7 @@ class CognitoUser(AccountOperations):
         session = self.sign_in_user_session or self._read_cached_session()
         self.sign_in_user_session = None
         self._clear_cached_user()
+        self.pool.events.emit("signed_out", self.username, source="this_tab")
 
         async def go() -> None:
             if revoke and session is not None:

@@ -35,12 +35,13 @@ class _User(Protocol):
     sign_in_user_session: CognitoUserSession | None
     device_key: str | None
     last_update_result: dict[str, Any]
+    auto_sign_in_session: str | None
 
     def _context(self) -> dict[str, str] | None: ...
     def _has_valid_session(self) -> bool: ...
     async def _authed(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
     async def _refresh(
-        self, token: str, client_metadata: Mapping[str, str] | None
+        self, token: str, client_metadata: Mapping[str, str] | None, stale: str | None = None
     ) -> CognitoUserSession: ...
     async def _simple(self, operation: str, params: dict[str, Any]) -> str: ...
     async def _simple_authed(self, operation: str, params: dict[str, Any]) -> str: ...
@@ -70,22 +71,25 @@ class AccountOperations:
         callback: Any = None,
         client_metadata: Mapping[str, str] | None = None,
     ) -> Awaitable[str]:
-        """ConfirmSignUp with the code sent at sign-up. Returns ``"SUCCESS"``."""
-        return run_with_callback(
-            self._simple(
-                "ConfirmSignUp",
-                {
-                    "ClientId": self.pool.get_client_id(),
-                    "ConfirmationCode": confirmation_code,
-                    "Username": self.username,
-                    "ForceAliasCreation": force_alias_creation,
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                    "SecretHash": self.pool.secret_hash(self.username),
-                    "UserContextData": self._context(),
-                },
-            ),
-            callback,
-        )
+        """ConfirmSignUp with the code sent at sign-up. Returns ``"SUCCESS"``; the Session
+        of the answer is kept for :meth:`~.user.CognitoUser.auto_sign_in`."""
+        params = {
+            "ClientId": self.pool.get_client_id(),
+            "ConfirmationCode": confirmation_code,
+            "Username": self.username,
+            "ForceAliasCreation": force_alias_creation,
+            "ClientMetadata": dict(client_metadata) if client_metadata else None,
+            "SecretHash": self.pool.secret_hash(self.username),
+            "UserContextData": self._context(),
+        }
+
+        async def go() -> str:
+            data = await self.client.call("ConfirmSignUp", params)
+            session = data.get("Session")
+            self.auto_sign_in_session = session if isinstance(session, str) and session else None
+            return SUCCESS
+
+        return run_with_callback(go(), callback)
 
     def resend_confirmation_code(
         self: _User, callback: Any = None, client_metadata: Mapping[str, str] | None = None
@@ -120,18 +124,21 @@ class AccountOperations:
         email_mfa_settings: Mapping[str, bool] | None = None,
     ) -> Awaitable[str]:
         """SetUserMFAPreference, e.g. ``({"PreferredMfa": True, "Enabled": True}, None)``;
-        ``email_mfa_settings`` turns email MFA on or off the same way."""
-        return run_with_callback(
-            self._simple_authed(
-                "SetUserMFAPreference",
-                {
-                    "SMSMfaSettings": sms_mfa_settings,
-                    "SoftwareTokenMfaSettings": software_token_mfa_settings,
-                    "EmailMfaSettings": email_mfa_settings,
-                },
-            ),
-            callback,
-        )
+        ``email_mfa_settings`` turns email MFA on or off the same way. Emits
+        ``mfa_changed`` (with the settings sent) on ``pool.events``."""
+        settings = {
+            "SMSMfaSettings": sms_mfa_settings,
+            "SoftwareTokenMfaSettings": software_token_mfa_settings,
+            "EmailMfaSettings": email_mfa_settings,
+        }
+
+        async def go() -> str:
+            result = await self._simple_authed("SetUserMFAPreference", settings)
+            sent = {k: dict(v) for k, v in settings.items() if v is not None}
+            self.pool.events.emit("mfa_changed", self.username, **sent)
+            return result
+
+        return run_with_callback(go(), callback)
 
     def enable_mfa(self: _User, callback: Any = None) -> Awaitable[str]:
         """SMS MFA on (legacy SetUserSettings)."""

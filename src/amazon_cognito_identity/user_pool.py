@@ -16,9 +16,11 @@ from .attributes import attribute_list
 from .client import Client, RetryPolicy
 from .engine import PoolInfo
 from .errors import InvalidParameterError
+from .events import Events
 from .handlers import run_with_callback
 from .runtime import default_storage, get_js
 from .storage import StorageKeys
+from .tabs import follow_other_tabs
 from .transport import Transport
 from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
 
@@ -63,6 +65,10 @@ class CognitoUserPool:
         clock: returns the current Unix time in seconds; every "now" of the SDK (session
             validity, clock drift, the SRP TIMESTAMP, expiry checks before calls) reads it.
             Default: ``time.time``.
+        refresh_token_rotation: True when the app client rotates refresh tokens: refreshes
+            use GetTokensFromRefreshToken (and keep the new refresh token it returns). None
+            (default): REFRESH_TOKEN_AUTH, switching once the service refuses it for a
+            rotating client. False: always REFRESH_TOKEN_AUTH.
     """
 
     def __init__(
@@ -81,6 +87,7 @@ class CognitoUserPool:
         device_name: str | None = None,
         user_agent: str = USER_AGENT,
         clock: Callable[[], float] | None = None,
+        refresh_token_rotation: bool | None = None,
     ) -> None:
         if isinstance(user_pool_id, Mapping):
             data = user_pool_id
@@ -117,6 +124,11 @@ class CognitoUserPool:
         self.device_name = device_name or _default_device_name()
         #: The pool's clock (Unix seconds); see the ``clock`` argument.
         self.clock: Callable[[], float] = clock if clock is not None else time.time
+        #: See the ``refresh_token_rotation`` argument (None: not known yet).
+        self.refresh_token_rotation: bool | None = refresh_token_rotation
+        #: The pool's auth events (``subscribe(name, listener)``); see :mod:`.events`.
+        self.events = Events()
+        follow_other_tabs(self)
 
     def get_user_pool_id(self) -> str:
         """The pool id."""

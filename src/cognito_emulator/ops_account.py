@@ -27,6 +27,7 @@ from .model import (
     set_password,
     updating_user,
 )
+from .passwordless import auto_sign_in_session
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
 from .validation import opt_list, opt_str, req_str
@@ -88,7 +89,8 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
 
 @idp("ConfirmSignUp")
 def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
-    """ConfirmSignUp with the outbox code."""
+    """ConfirmSignUp with the outbox code; the answer's Session signs the user in once
+    (InitiateAuth USER_AUTH, auto sign-in)."""
     emu = ctx.emulator
     pool, (name, code) = _client_request(ctx, params, "ConfirmationCode")
     user = require_user(emu, pool, name)
@@ -100,7 +102,8 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
         target = _auto_verify_target(pool, user)
         if target:
             user["attributes"][f"{target[1]}_verified"] = "true"
-    return {}
+    _pool, client = client_from_params(ctx, params)
+    return {"Session": auto_sign_in_session(ctx, pool, client, user)}
 
 
 @idp("ResendConfirmationCode")

@@ -28,6 +28,7 @@ from .model import (
     token_seconds,
     updating_user,
 )
+from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
 from .registry import Params, RequestContext, idp
 from .validation import attribute_list as attr_param
 from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
@@ -98,6 +99,7 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
     answer = opt_str(params, "EmulatorCustomAuthAnswer")
     if answer:
         pool["EmulatorCustomAuthAnswer"] = answer
+    apply_pool_settings(pool, params)
     emu.store.put("pool", pool_id, pool)
     emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
     return pool
@@ -163,6 +165,7 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         pool["WebAuthnConfiguration"] = webauthn_configuration(
             opt_dict(params, "WebAuthnConfiguration")
         )
+    apply_email_mfa_config(pool, params)
     emu.store.put("pool", pool["Id"], pool)
     out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
@@ -170,6 +173,8 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
     }
     if pool.get("WebAuthnConfiguration"):
         out["WebAuthnConfiguration"] = pool["WebAuthnConfiguration"]
+    if pool.get("EmailMfaConfiguration") is not None:
+        out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
     return out
 
 
@@ -206,6 +211,7 @@ def create_client(ctx: RequestContext, params: Params, existing: Params | None =
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
     client.update(oauth_settings(ctx, pool["Id"], params, "ClientSecret" in client))
     token_seconds(client)
+    apply_client_settings(client, params)
     emu.store.put("client", client["ClientId"], client)
     return client
 

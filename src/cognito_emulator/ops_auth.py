@@ -34,6 +34,8 @@ from .model import (
     set_password,
     updating_user,
 )
+from .passwordless import check_turn_code, email_mfa_setup_start
+from .pool_settings import ROTATING, rotation
 from .registry import Params, RequestContext, idp
 from .signin import (
     AUTH_FLOWS,
@@ -205,6 +207,8 @@ def password_auth(req: FlowRequest) -> Params:
 def refresh(req: FlowRequest) -> Params:
     """REFRESH_TOKEN_AUTH: new access and ID tokens for a live refresh token."""
     ctx, pool, client, ap = req.ctx, req.pool, req.client, req.auth_parameters
+    if rotation(client)[0]:
+        raise not_authorized(ROTATING)
     emu = ctx.emulator
     token = need(ap, "REFRESH_TOKEN")
     record = emu.store.get("refresh", token)
@@ -277,21 +281,9 @@ def respond_password_verifier(answer: Answer) -> Params:
 
 
 @challenge("SMS_MFA")
-@challenge("EMAIL_OTP")
 def respond_code(turn: Turn) -> Params:
-    """SMS_MFA / EMAIL_OTP: the code sent to the user."""
-    emu = turn.ctx.emulator
-    if turn.state["challenge"] == "SMS_MFA":
-        key, kind = "SMS_MFA_CODE", "sms_mfa"
-    else:
-        key, kind = "EMAIL_OTP_CODE", "email_mfa"
-    code = need(turn.responses, key)
-    try:
-        codes.check_code(emu, turn.pool["Id"], turn.user["username"], kind, code)
-    except ServiceError as err:
-        if err.name == "CodeMismatchException":
-            sessions.restore(emu, turn.session_id, turn.state)  # a typo may be retried
-        raise
+    """SMS_MFA: the code sent to the user's phone (EMAIL_OTP is answered in ops_userauth)."""
+    check_turn_code(turn, "sms_mfa", need(turn.responses, "SMS_MFA_CODE"))
     return finish(turn.ctx, turn.pool, turn.client, turn.user, turn.state)
 
 
@@ -321,7 +313,10 @@ def respond_select(turn: Turn) -> Params:
 
 @challenge("MFA_SETUP")
 def respond_mfa_setup(turn: Turn) -> Params:
-    """MFA_SETUP: answered once VerifySoftwareToken verified the new TOTP secret."""
+    """MFA_SETUP: answered once VerifySoftwareToken verified the new TOTP secret, or with the
+    EMAIL address for email MFA (a code goes there first)."""
+    if "EMAIL" in turn.responses:
+        return email_mfa_setup_start(turn)
     if not turn.state.get("totp_verified"):
         raise not_authorized("Software token MFA is not verified: call VerifySoftwareToken first")
     return finish(turn.ctx, turn.pool, turn.client, turn.user, turn.state)

@@ -9,7 +9,8 @@ import pyotp
 from . import codes, sessions
 from .access import caller
 from .errors import ServiceError, invalid_parameter
-from .model import get_pool, updating_user
+from .model import get_pool, require_user, updating_user
+from .pool_settings import tier, unavailable_in_tier
 from .registry import Params, RequestContext, idp
 from .validation import opt_dict, opt_list, opt_str, req_str
 
@@ -39,12 +40,9 @@ def set_user_settings(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
-@idp("SetUserMFAPreference")
-def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
-    """SetUserMFAPreference for SMS, TOTP and email MFA."""
-    emu = ctx.emulator
-    pool, user, _claims = caller(ctx, params)
-    with updating_user(emu, pool, user["username"]) as user:
+def _apply_preferences(emu: Any, pool: dict[str, Any], username: str, params: Params) -> None:
+    """SMSMfaSettings, SoftwareTokenMfaSettings and EmailMfaSettings onto one user."""
+    with updating_user(emu, pool, username) as user:
         mfa = user["mfa"]
         for field, (flag, name) in _KINDS.items():
             settings = opt_dict(params, field)
@@ -52,14 +50,7 @@ def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
                 continue
             enabled = settings.get("Enabled")
             preferred = settings.get("PreferredMfa")
-            if flag == "totp" and (enabled or preferred) and not user.get("totp_secret"):
-                raise invalid_parameter("User has not verified software token mfa")
-            if (
-                flag == "sms"
-                and (enabled or preferred)
-                and not user["attributes"].get("phone_number")
-            ):
-                raise invalid_parameter("User does not have a phone number")
+            _check_can_use(pool, user, flag, bool(enabled or preferred))
             if enabled is not None:
                 mfa[flag] = bool(enabled)
             if preferred:
@@ -69,6 +60,37 @@ def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
                 mfa["preferred"] = None
             if not mfa[flag] and mfa.get("preferred") == name:
                 mfa["preferred"] = None
+
+
+def _check_can_use(pool: dict[str, Any], user: dict[str, Any], flag: str, turning_on: bool) -> None:
+    if not turning_on:
+        return
+    if flag == "totp" and not user.get("totp_secret"):
+        raise invalid_parameter("User has not verified software token mfa")
+    if flag == "sms" and not user["attributes"].get("phone_number"):
+        raise invalid_parameter("User does not have a phone number")
+    if flag == "email":
+        if tier(pool) == "LITE":
+            raise unavailable_in_tier("Email MFA")
+        if not user["attributes"].get("email"):
+            raise invalid_parameter("User does not have an email address")
+
+
+@idp("SetUserMFAPreference")
+def set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
+    """SetUserMFAPreference for SMS, TOTP and email MFA."""
+    pool, user, _claims = caller(ctx, params)
+    _apply_preferences(ctx.emulator, pool, user["username"], params)
+    return {}
+
+
+@idp("AdminSetUserMFAPreference")
+def admin_set_user_mfa_preference(ctx: RequestContext, params: Params) -> Params:
+    """AdminSetUserMFAPreference: SetUserMFAPreference for a user named by the administrator."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    username = require_user(emu, pool, req_str(params, "Username"))["username"]
+    _apply_preferences(emu, pool, username, params)
     return {}
 
 

@@ -43,6 +43,7 @@ from . import randomness
 from .access import caller
 from .errors import ServiceError, invalid_parameter, not_authorized, resource_not_found
 from .model import updating_user
+from .passwordless import FactorStart, first_factor
 from .registry import Params, RequestContext, idp
 from .signin import Turn, challenge, finish, mfa_step, new_challenge, user_after_auth_checks
 from .validation import need, opt_int, opt_str, req_str
@@ -356,6 +357,14 @@ def start_web_authn(
         state,
         {"CREDENTIAL_REQUEST_OPTIONS": options_to_json(options), "USERNAME": user["username"]},
     )
+
+
+@first_factor(
+    "WEB_AUTHN", policy="WEB_AUTHN", available=lambda pool, user: user_has_passkeys(pool, user)
+)
+def start_web_authn_factor(start: FactorStart) -> Params:
+    """USER_AUTH's WEB_AUTHN first factor (preferred, or chosen in SELECT_CHALLENGE)."""
+    return start_web_authn(start.ctx, start.pool, start.client, start.user, start.state)
 
 
 @challenge("WEB_AUTHN")

@@ -28,6 +28,7 @@ from typing import Any
 from . import codes, randomness, sessions, srp
 from .errors import ServiceError, invalid_parameter, not_authorized
 from .model import check_secret_hash, find_user, mask, owned_device, require_user, save_user
+from .pool_settings import email_mfa_configured
 from .registry import Params, RequestContext
 from .tokens import issue_tokens
 from .validation import need
@@ -364,6 +365,12 @@ def enabled_mfas(user: Item) -> list[str]:
     return out
 
 
+def mfa_setup_kinds(pool: Item) -> list[str]:
+    """The MFA kinds a user may set up during sign-in (MFAS_CAN_SETUP)."""
+    kinds = ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]
+    return [*kinds, "EMAIL_OTP"] if email_mfa_configured(pool) else kinds
+
+
 def mfa_step(ctx: RequestContext, pool: Item, client: Item, user: Item, state: Item) -> Params:
     """The second factor the pool and user call for (or tokens when none)."""
     emu = ctx.emulator
@@ -386,7 +393,7 @@ def mfa_step(ctx: RequestContext, pool: Item, client: Item, user: Item, state: I
                 "MFA_SETUP",
                 state,
                 {
-                    "MFAS_CAN_SETUP": json.dumps(["SMS_MFA", "SOFTWARE_TOKEN_MFA"]),
+                    "MFAS_CAN_SETUP": json.dumps(mfa_setup_kinds(pool)),
                     "USER_ID_FOR_SRP": user["username"],
                 },
             )

@@ -96,7 +96,9 @@ def _virtual_authenticator(page: Page) -> tuple[Any, str]:
     return cdp, str(added["authenticatorId"])
 
 
-def test_register_a_passkey_keyboard_only(page: Page, static_server: Any, emulator: Any) -> None:
+def test_register_a_passkey_and_sign_in_with_it_keyboard_only(
+    page: Page, static_server: Any, emulator: Any
+) -> None:
     page_url, _config = _open(page, static_server, emulator)
     cdp, authenticator = _virtual_authenticator(page)
     page.goto(page_url)
@@ -127,6 +129,18 @@ def test_register_a_passkey_keyboard_only(page: Page, static_server: Any, emulat
     page.keyboard.press("Enter")
     expect(page.locator("#status")).to_have_text("Signed out.")
     expect(page.get_by_label("Username")).to_be_focused()
+
+    # Signing in with the passkey: the username, then the passkey button (no password).
+    page.keyboard.press("Control+A")
+    page.keyboard.type("alice")
+    _tab_to(page, "#passkey-signin")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text("Signed in with your passkey.")
+    expect(page.locator("#error")).to_have_text("")
+    expect(page.get_by_role("heading", name="Signed in as alice")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_focused()
+    used = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert used[0]["signCount"] > stored[0]["signCount"]
 
 
 def test_sign_in_through_the_hosted_page_keyboard_only(

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cognito_emulator.model import get_client, get_pool, require_user
-from cognito_emulator.ops_passkeys import origin_allowed, start_web_authn
-from cognito_emulator.signin import new_state
+from cognito_emulator.model import get_pool, require_user
+from cognito_emulator.ops_passkeys import origin_allowed
 from cognito_emulator.testing import EmulatorServer
 
 from .soft_authenticator import SoftAuthenticator
 from .srp_client import Api, CognitoError
 
 PASSWORD = "Passw0rd!"
+FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 @dataclass
@@ -48,13 +48,12 @@ class PasskeyPool:
         )
 
     def passkey_challenge(self, username: str = "alice") -> dict[str, Any]:
-        """The WEB_AUTHN challenge as the USER_AUTH first-factor table starts it."""
-        emu = self.emu.emulator
-        pool = get_pool(emu, self.pool_id)
-        _pool, client = get_client(emu, self.client_id)
-        user = require_user(emu, pool, username)
-        return start_web_authn(
-            self.emu.ctx(), pool, client, user, new_state(pool, client, user, {})
+        """InitiateAuth USER_AUTH preferring WEB_AUTHN: the WEB_AUTHN challenge."""
+        return self.api(
+            "InitiateAuth",
+            ClientId=self.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"},
         )
 
     def answer(
@@ -76,7 +75,8 @@ def _make_pool(
     factors: tuple[str, ...] = ("PASSWORD", "WEB_AUTHN"),
 ) -> PasskeyPool:
     pool_id, client_id = emu.create_pool_and_client(
-        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": list(factors)}}}
+        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": list(factors)}}},
+        {"ExplicitAuthFlows": [*FLOWS, "ALLOW_USER_AUTH"]},
     )
     emu.call(
         "SetUserPoolMfaConfig",
@@ -361,3 +361,33 @@ def test_preferred_verification_without_uv_goes_on_to_mfa(emulator: EmulatorServ
 )
 def test_origin_rule(origin: str, rp_id: str, ok: bool) -> None:
     assert origin_allowed(origin, rp_id) is ok
+
+
+def test_user_auth_offers_web_authn_once_the_user_has_a_passkey(pk: PasskeyPool) -> None:
+    def select() -> dict[str, Any]:
+        return pk.api(
+            "InitiateAuth",
+            ClientId=pk.client_id,
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": "alice"},
+        )
+
+    assert "WEB_AUTHN" not in select()["AvailableChallenges"]
+    # Preferring WEB_AUTHN without a passkey: not offered, so the choice comes back.
+    assert pk.passkey_challenge()["ChallengeName"] == "SELECT_CHALLENGE"
+    auth = SoftAuthenticator()
+    pk.register(pk.sign_in(), auth)
+    chosen = select()
+    assert chosen["ChallengeName"] == "SELECT_CHALLENGE"
+    assert "WEB_AUTHN" in chosen["AvailableChallenges"]
+    challenge = pk.api(
+        "RespondToAuthChallenge",
+        ClientId=pk.client_id,
+        ChallengeName="SELECT_CHALLENGE",
+        Session=chosen["Session"],
+        ChallengeResponses={"USERNAME": "alice", "ANSWER": "WEB_AUTHN"},
+    )
+    assert challenge["ChallengeName"] == "WEB_AUTHN"
+    options = challenge["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+    tokens = pk.answer(challenge, auth.get(options))["AuthenticationResult"]
+    assert pk.api("GetUser", AccessToken=tokens["AccessToken"])["Username"] == "alice"

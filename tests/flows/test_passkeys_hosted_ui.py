@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import PASSWORD, Setup, make_setup
+from emulator_helpers import ALL_FLOWS, PASSWORD, Setup, make_setup
 
 from amazon_cognito_identity import AuthenticationDetails, CognitoUser, CognitoUserSession
 from amazon_cognito_identity.challenges import Challenge
@@ -27,12 +27,10 @@ from amazon_cognito_identity.passkeys import (
     default_authenticator,
     delete_web_authn_credential,
     list_web_authn_credentials,
+    sign_in_with_passkey,
 )
 from amazon_cognito_identity.storage import MemoryStorage
 from amazon_cognito_identity.transport import UrllibTransport
-from cognito_emulator.model import get_client, get_pool, require_user
-from cognito_emulator.ops_passkeys import start_web_authn
-from cognito_emulator.signin import new_state
 from emulator.hosted_ui_helpers import CALLBACK, LOGOUT, Browser, oauth_client, query_of
 from emulator.soft_authenticator import SoftAuthenticator
 
@@ -58,6 +56,8 @@ def _passkey_setup(emu: Any) -> Setup:
         "SetUserPoolMfaConfig",
         {"UserPoolId": s.pool_id, "WebAuthnConfiguration": {"RelyingPartyId": "localhost"}},
     )
+    s.client_id = emu.create_client(s.pool_id, ExplicitAuthFlows=[*ALL_FLOWS, "ALLOW_USER_AUTH"])
+    s.pool = s.sdk_pool()
     emu.create_user(s.pool_id, "alice", PASSWORD, email="alice@example.com")
     return s
 
@@ -79,23 +79,24 @@ async def test_associate_list_delete_and_answer_with_a_passkey(emu: Any) -> None
     assert creds[0].relying_party_id == "localhost"
     assert creds[0].transports == ("internal",)
 
-    # A fresh tab: the WEB_AUTHN challenge (as USER_AUTH asks it) answered by the SDK.
+    # Another tab (its own storage): signing in with the passkey stores the session there.
     other = s.sdk_pool()
-    fresh = CognitoUser("alice", other)
-    emulator = emu.emulator
-    pool = get_pool(emulator, s.pool_id)
-    _pool, client = get_client(emulator, s.client_id)
-    target = require_user(emulator, pool, "alice")
-    started = start_web_authn(emu.ctx(), pool, client, target, new_state(pool, client, target, {}))
-    # The JS way of picking up a challenge: its name and Session on a user object.
-    fresh.Session = started["Session"]
-    fresh._engine_at("WEB_AUTHN").challenge = Challenge("WEB_AUTHN", started["ChallengeParameters"])
-    fresh.challenge = fresh._engine.challenge if fresh._engine else None
-    assert fresh.challenge is not None and [f.kind for f in fresh.challenge.fields] == ["passkey"]
-    session = await answer_passkey_challenge(fresh, SdkAuthenticator(soft))
+    session = await sign_in_with_passkey(CognitoUser("alice", other), SdkAuthenticator(soft))
     assert isinstance(session, CognitoUserSession)
-    assert other.get_current_user() is not None
-    assert other.get_current_user().username == "alice"  # type: ignore[union-attr]
+    current = other.get_current_user()
+    assert current is not None and current.username == "alice"
+    assert soft.sign_count == 1
+
+    # WEB_AUTHN chosen in SELECT_CHALLENGE: the SDK answers the challenge that follows.
+    waiting = CognitoUser("alice", s.sdk_pool())
+    waiting.set_authentication_flow_type("USER_AUTH")
+    select = await waiting.authenticate_user(AuthenticationDetails("alice", ""))
+    assert isinstance(select, Challenge) and select.name == "SELECT_CHALLENGE"
+    passkey = await waiting.answer({"answer": "WEB_AUTHN"})
+    assert isinstance(passkey, Challenge) and passkey.name == "WEB_AUTHN"
+    assert [f.kind for f in passkey.fields] == ["passkey"]
+    session = await answer_passkey_challenge(waiting, SdkAuthenticator(soft))
+    assert isinstance(session, CognitoUserSession)
 
     await delete_web_authn_credential(user, creds[0].credential_id)
     assert await list_web_authn_credentials(user) == []

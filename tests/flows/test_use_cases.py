@@ -262,6 +262,14 @@ async def before_33(s: Story) -> None:
         "SetUserPoolMfaConfig",
         {"UserPoolId": s.pool_id, "WebAuthnConfiguration": {"RelyingPartyId": "localhost"}},
     )
+    s.emu.call(
+        "UpdateUserPoolClient",
+        {
+            "UserPoolId": s.pool_id,
+            "ClientId": s.client_id,
+            "ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"],
+        },
+    )
     s.ns["cognito_user"] = await s.signed_in(MAIN, "Passw0rd!")
 
 
@@ -273,7 +281,7 @@ async def before_34(s: Story) -> None:
         {
             "UserPoolId": s.pool_id,
             "ClientId": s.client_id,
-            "ExplicitAuthFlows": ALL_FLOWS,
+            "ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"],
             "AllowedOAuthFlowsUserPoolClient": True,
             "AllowedOAuthFlows": ["code"],
             "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
@@ -372,6 +380,7 @@ def check(n: int, out: str, s: Story) -> None:
         assert "TOKEN SUCCESSFULLY UPDATED" in out
     elif n == 33:
         assert "passkeys: [('Passkey', 'localhost')]" in out
+        assert "passkey sign-in: True" in out
         assert "passkeys left: 0" in out
     elif n == 34:
         assert f"hosted sign-in: {MAIN} {MAIN}" in out
