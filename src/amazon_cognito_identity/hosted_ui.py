@@ -13,7 +13,6 @@ under the same keys as every other sign-in, so ``pool.get_current_user()`` finds
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -152,7 +151,7 @@ class HostedUI:
         user = CognitoUser(username, self.pool)
         user.store.commit_sign_in(username, session, None)
         user.sign_in_user_session = session
-        await _emit(self.pool, "signed_in", username)
+        self.pool.events.emit("signed_in", username, source="hosted_ui")
         return user
 
     async def sign_out(self, user: CognitoUser | None = None) -> str:
@@ -169,19 +168,8 @@ class HostedUI:
                 await self.pool.client.transport.send(request)  # best effort, as signOut
             user._clear_cached_user()
             user.sign_in_user_session = None
-            await _emit(self.pool, "signed_out", user.username)
+            self.pool.events.emit("signed_out", user.username, source="this_tab")
         url = logout_url(self.config, self.pool.get_client_id())
         if self.navigate is not None:
             self.navigate(url)
         return url
-
-
-async def _emit(pool: CognitoUserPool, name: str, username: str) -> None:
-    """Tell ``pool.events`` listeners, when this SDK has the events API."""
-    events = getattr(pool, "events", None)
-    emit = getattr(events, "emit", None)
-    if emit is None:
-        return
-    result = emit(name, username)
-    if inspect.isawaitable(result):
-        await result

@@ -170,6 +170,9 @@ def _hosted(emu: Any) -> tuple[Setup, HostedUI, list[str]]:
 
 async def test_sign_in_with_redirect_round_trip(emu: Any) -> None:
     s, ui, visited = _hosted(emu)
+    events: list[tuple[str, str | None]] = []
+    s.pool.events.subscribe("signed_in", lambda e: events.append((e.name, e.username)))
+    s.pool.events.subscribe("signed_out", lambda e: events.append((e.name, e.username)))
     url = ui.sign_in_with_redirect()
     assert visited == [url]
     browser = Browser()
@@ -177,6 +180,7 @@ async def test_sign_in_with_redirect_round_trip(emu: Any) -> None:
     assert back.status_code == 302
     user = await ui.handle_redirect_callback(back.headers["location"])
     assert user.username == "alice"
+    assert events == [("signed_in", "alice")]
     current = s.pool.get_current_user()
     assert current is not None and current.username == "alice"
     session = await current.get_session()
@@ -192,6 +196,7 @@ async def test_sign_in_with_redirect_round_trip(emu: Any) -> None:
     assert out == visited[-1]
     assert query_of(out)["logout_uri"] == LOGOUT
     assert s.pool.get_current_user() is None
+    assert events[-1] == ("signed_out", "alice")
     resp = httpx.post(
         f"{emu.endpoint}{s.pool_id}/oauth2/token",
         data={"grant_type": "refresh_token", "client_id": s.client_id, "refresh_token": refresh},
