@@ -5,8 +5,9 @@
     python build.py bundle           SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
     python build.py serve [--compress]
                                      setup, bundle, emulator + static server on 127.0.0.1:8000
-    python build.py test [--long] [pytest args...]
+    python build.py test [--long] [--repeat N] [pytest args...]
                                      setup, bundle, ruff, ruff format --check, mypy, pytest
+                                     (--repeat N: pytest N times, stopping at the first failure)
     python build.py bench [args...]  setup, bundle, then bench/run.py main(args)
 
 Every verb prints one line per step; on failure it names the step and what to do, and exits
@@ -749,8 +750,13 @@ def run_pytest(args: Sequence[str], summary: list[str]) -> None:
         )
 
 
-def test(long: bool, pytest_args: Sequence[str]) -> int:
-    """Lint, format check, types, then every pytest suite (browser included)."""
+# lint-imports (import-linter, pinned in the dev extra) checks the contracts in .importlinter.
+_LINT_IMPORTS = "from importlinter.cli import lint_imports_command as c; c()"
+
+
+def test(long: bool, pytest_args: Sequence[str], repeat: int = 1) -> int:
+    """Lint, format check, types, then every pytest suite (browser included); with ``repeat``
+    > 1 pytest runs that many times (a flaky test shows), stopping at the first failing run."""
     t0 = time.monotonic()
     env = pytest_env()
     failures: list[BuildError] = []
@@ -762,6 +768,11 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
             "run `.venv/bin/ruff format .`",
         ),
         ("mypy --strict (src)", [sys.executable, "-m", "mypy", "--strict"], "fix the type errors"),
+        (
+            "import contracts (lint-imports)",
+            [sys.executable, "-c", _LINT_IMPORTS, "--no-cache"],
+            "an import breaks a contract in .importlinter: see docs/DESIGN.md 'Imports'",
+        ),
     ]
     for name, cmd, hint in checks:
         with collecting(failures), Step("test", name, stream=True):
@@ -770,8 +781,15 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
     if not long and not any(a == "-m" or a.startswith("-m=") for a in args):
         args = ["-m", "not long", *args]
     summaries: list[str] = []
-    with collecting(failures), Step("test", f"pytest {' '.join(args)}", stream=True):
-        run_pytest(args, summaries)
+    for n in range(1, repeat + 1):
+        before = len(failures)
+        label = f" (run {n}/{repeat})" if repeat > 1 else ""
+        with collecting(failures), Step("test", f"pytest {' '.join(args)}{label}", stream=True):
+            run_pytest(args, summaries)
+        if repeat > 1:
+            info("test", f"run {n}/{repeat}: {summaries[-1] if summaries else 'not run'}")
+        if len(failures) > before:
+            break
     summary = summaries[-1] if summaries else "not run"
     elapsed = time.monotonic() - t0
     if failures:
@@ -858,10 +876,20 @@ def main(argv: list[str]) -> int:
         return 0
 
     def do_test() -> int:
-        mine, pytest_args = split_passthrough(rest, {"--long"})
+        repeat, others = 1, list(rest)
+        for i, arg in enumerate(others):
+            if arg == "--repeat" and i + 1 < len(others) and others[i + 1].isdigit():
+                repeat = int(others[i + 1])
+                del others[i : i + 2]
+                break
+            if arg.startswith("--repeat=") and arg[9:].isdigit():
+                repeat = int(arg[9:])
+                del others[i]
+                break
+        mine, pytest_args = split_passthrough(others, {"--long"})
         setup()
         bundle()
-        return test("--long" in mine, pytest_args)
+        return test("--long" in mine, pytest_args, max(1, repeat))
 
     def do_bench() -> int:
         setup()

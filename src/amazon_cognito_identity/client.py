@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CognitoError, NetworkError, is_throttling
-from .transport import Transport, default_transport
+from .runtime import default_transport
+from .transport import Transport
 from .wire import IDENTITY_PROVIDER_SERVICE, USER_AGENT, build_request, endpoint_for, parse_response
 
 __all__ = ["SAFE_TO_REPEAT", "Client", "RetryPolicy", "safe_to_repeat"]

@@ -18,11 +18,13 @@ from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .events import Events
 from .handlers import run_with_callback
-from .runtime import default_storage, get_js
+from .ids import region_from_pool_id, validate_pool_id
+from .runtime import default_storage, get_js, is_pyodide
 from .storage import StorageKeys
 from .tabs import follow_other_tabs
-from .transport import Transport
-from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
+from .transport import Transport, http_fetch
+from .verify import verify_token
+from .wire import USER_AGENT
 
 if TYPE_CHECKING:
     from .storage import Storage
@@ -104,7 +106,7 @@ class CognitoUserPool:
         self.user_pool_id: str = validate_pool_id(user_pool_id)
         self.client_id: str = client_id
         self.client_secret = client_secret
-        if client_secret and sys.platform == "emscripten":
+        if client_secret and is_pyodide():
             warnings.warn(
                 "a client secret in a browser is visible to every visitor; use an app client "
                 "without a secret for public clients",
@@ -224,6 +226,24 @@ class CognitoUserPool:
             user_confirmed=bool(data.get("UserConfirmed")),
             user_sub=data.get("UserSub"),
             code_delivery_details=data.get("CodeDeliveryDetails"),
+        )
+
+    async def verify_token(
+        self,
+        token: str,
+        token_use: str = "id",  # noqa: S107 - a claim value
+        **options: Any,
+    ) -> dict[str, Any]:
+        """:func:`~amazon_cognito_identity.verify.verify_token` for this pool and app client,
+        the JWKS fetched over this pool's transport (``options``: ``issuer``, ``cache``,
+        ``backend``, ``leeway``... as there). Returns the verified claims."""
+        options.setdefault("fetch", http_fetch(self.client.transport))
+        return await verify_token(
+            token,
+            user_pool_id=self.user_pool_id,
+            client_id=self.client_id,
+            token_use=token_use,
+            **options,
         )
 
     def get_current_user(self) -> CognitoUser | None:

@@ -19,7 +19,6 @@ import hmac
 import importlib
 import json
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from .errors import (
     InvalidTokenError,
     NetworkError,
 )
-from .runtime import IS_PYODIDE, get_js
+from .ids import region_from_pool_id, validate_pool_id
 from .tokens import b64url_decode, decode_jwt
 
 __all__ = [
@@ -54,11 +53,18 @@ __all__ = [
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
+
+#: Returns the browser's globals (``js``) or None; set by the platform seam (:mod:`.runtime`).
+def _no_browser() -> Any:
+    return None
+
+
+browser_globals: Callable[[], Any] = _no_browser
+
 #: Seconds of clock skew tolerated on exp/iat/nbf.
 DEFAULT_LEEWAY = 60.0
 #: Weaker RSA keys are refused outright.
 MIN_RSA_BITS = 2048
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 
 # DER DigestInfo prefix for SHA-256 (RFC 8017 section 9.2, note 1).
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -178,7 +184,7 @@ class WebCryptoBackend:
 
     def __init__(self, subtle: Any | None = None) -> None:
         if subtle is None:
-            js = get_js()
+            js = browser_globals()
             subtle = getattr(getattr(js, "crypto", None), "subtle", None)
         if subtle is None:
             raise InvalidParameterError("crypto.subtle is not available")
@@ -226,7 +232,7 @@ def select_backend() -> RsaBackend:
     if _backend is not None:
         return _backend
     chosen: RsaBackend | None = None
-    if IS_PYODIDE:
+    if browser_globals() is not None:
         try:
             chosen = WebCryptoBackend()
         except (InvalidParameterError, ImportError, AttributeError):
@@ -245,9 +251,11 @@ def select_backend() -> RsaBackend:
 
 def default_issuer(user_pool_id: str, region: str | None = None) -> str:
     """``https://cognito-idp.<region>.amazonaws.com/<pool id>``."""
-    if not _POOL_ID.match(user_pool_id) or len(user_pool_id) > 55:
-        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}")
-    region = region or user_pool_id.split("_", 1)[0]
+    try:
+        validate_pool_id(user_pool_id)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}") from None
+    region = region or region_from_pool_id(user_pool_id)
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
@@ -272,20 +280,13 @@ def _keys_of(jwks: Any) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-async def _default_fetch(url: str) -> bytes:
-    from .runtime import default_transport
+async def _no_fetch(url: str) -> bytes:
+    raise InvalidParameterError(f"no fetch to get {url}: pass fetch= or jwks=")
 
-    transport_module = importlib.import_module(f"{__package__}.transport")
-    request = transport_module.HttpRequest(
-        method="GET", url=url, headers={"Accept": "application/json"}, body=b"", timeout=10.0
-    )
-    response = await default_transport().send(request)
-    if response.status != 200:
-        raise InvalidResponseError(
-            f"JWKS fetch from {url} answered HTTP {response.status}", status_code=response.status
-        )
-    body: bytes = response.body
-    return body
+
+#: The fetch used when ``verify_token`` is given neither ``fetch`` nor ``jwks``: the
+#: platform seam (:mod:`.runtime`) sets a GET over the default transport.
+default_fetch: Fetch = _no_fetch
 
 
 class JwksCache:
@@ -409,6 +410,19 @@ def _check_claims(
         raise InvalidTokenError("token is not valid yet (nbf)")
 
 
+def _rs256_kid(header: Mapping[str, Any]) -> str:
+    """The kid of an RS256 header without critical extensions, or InvalidTokenError."""
+    alg = header.get("alg")
+    if alg != "RS256":
+        raise InvalidTokenError(f"token alg {alg!r} is not allowed (only RS256)")
+    if "crit" in header:
+        raise InvalidTokenError("token has critical header extensions")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidTokenError("token header has no kid")
+    return kid
+
+
 async def verify_token(
     token: str,
     jwks: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
@@ -450,14 +464,7 @@ async def verify_token(
     expected_issuer = issuer.rstrip("/") if issuer else default_issuer(user_pool_id, region)
 
     decoded = decode_jwt(token)
-    alg = decoded.header.get("alg")
-    if alg != "RS256":
-        raise InvalidTokenError(f"token alg {alg!r} is not allowed (only RS256)")
-    if "crit" in decoded.header:
-        raise InvalidTokenError("token has critical header extensions")
-    kid = decoded.header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise InvalidTokenError("token header has no kid")
+    kid = _rs256_kid(decoded.header)
 
     # The issuer comes first: a token from another issuer never makes us fetch keys.
     if decoded.payload.get("iss") != expected_issuer:
@@ -471,7 +478,7 @@ async def verify_token(
             raise InvalidTokenError(f"unknown kid {kid!r}: not in the given JWKS")
     else:
         jwk = await (cache or DEFAULT_JWKS_CACHE).get(
-            jwks_url(expected_issuer), kid, fetch or _default_fetch
+            jwks_url(expected_issuer), kid, fetch or default_fetch
         )
     key = parse_jwk(jwk)
     if not await (backend or select_backend()).verify(

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", help="JSON file of pools, clients and users to create")
     parser.add_argument("--demo-config", help="create the demo pool and write this config.json")
     parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("--issuer", help="token iss base URL (default: the URL requests come to)")
+    parser.add_argument("--issuer", help="token iss base URL (default: http://HOST:PORT)")
     parser.add_argument(
         "--allow-origin",
         action="append",
@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
     config = EmulatorConfig(
         region=args.region,
-        issuer_base=args.issuer,
+        issuer_base=args.issuer or f"http://{args.host}:{args.port}",
         allowed_origins=args.allow_origin,
+        allowed_hosts=[args.host],
         print_outbox=not args.quiet,
         compute_workers=args.modexp_procs,
     )

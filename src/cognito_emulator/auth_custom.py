@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import existence
 from .errors import invalid_parameter, not_authorized, user_not_found
-from .model import find_user
+from .model import check_secret_hash, find_user
 from .registry import Params, RequestContext
 from .signin import (
     INCORRECT,
@@ -12,7 +15,7 @@ from .signin import (
     Turn,
     auth_flow,
     challenge,
-    check_sign_in,
+    check_lock,
     finish,
     new_challenge,
     new_state,
@@ -25,7 +28,9 @@ from .triggers import BUILTIN
 from .validation import need
 
 
-def trigger_event(pool: Item, client: Item, user: Item, source: str, request: Item) -> Item:
+def trigger_event(
+    pool: Item, client: Item, user: Item, source: str, request: Item, not_found: bool = False
+) -> Item:
     """The Lambda event Cognito sends a custom-auth trigger."""
     attrs = dict(user["attributes"])
     attrs["cognito:user_status"] = user["status"]
@@ -36,7 +41,7 @@ def trigger_event(pool: Item, client: Item, user: Item, source: str, request: It
         "userName": user["username"],
         "callerContext": {"awsSdkVersion": "emulator", "clientId": client["ClientId"]},
         "triggerSource": source,
-        "request": {"userAttributes": attrs, "userNotFound": False, **request},
+        "request": {"userAttributes": attrs, "userNotFound": not_found, **request},
         "response": {},
     }
 
@@ -52,15 +57,19 @@ def custom_next(ctx: RequestContext, pool: Item, client: Item, user: Item, state
             user,
             "DefineAuthChallenge_Authentication",
             {"session": state["custom"], "clientMetadata": state["meta"]},
+            bool(state.get("fake")),
         )
     )
     decision = event.get("response") or {}
     if decision.get("failAuthentication"):
         raise not_authorized(INCORRECT)
     if decision.get("issueTokens"):
+        if state.get("fake"):
+            raise not_authorized(INCORRECT)
         return finish(ctx, pool, client, user, state)
     name = decision.get("challengeName")
     if name == "PASSWORD_VERIFIER" and state.get("srp_a"):
+        # (a stand-in user's verifier step fails like in USER_SRP_AUTH)
         return password_verifier_challenge(ctx, state, int(state["srp_a"], 16), user)
     if name != "CUSTOM_CHALLENGE":
         raise invalid_parameter(f"DefineAuthChallenge returned an unsupported challenge: {name}")
@@ -68,10 +77,12 @@ def custom_next(ctx: RequestContext, pool: Item, client: Item, user: Item, state
     if pool.get("EmulatorCustomAuthAnswer"):
         request["emulatorFixedAnswer"] = pool["EmulatorCustomAuthAnswer"]
     created = triggers.create(
-        trigger_event(pool, client, user, "CreateAuthChallenge_Authentication", request)
+        trigger_event(
+            pool, client, user, "CreateAuthChallenge_Authentication", request, bool(state["fake"])
+        )
     )["response"]
     deliver = created.pop("emulatorDeliver", None)
-    if deliver:
+    if deliver and not state.get("fake"):
         emu.deliver(
             pool["Id"],
             user["username"],
@@ -86,24 +97,50 @@ def custom_next(ctx: RequestContext, pool: Item, client: Item, user: Item, state
     return new_challenge(emu, "CUSTOM_CHALLENGE", state, public)
 
 
+NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
+
+
+def custom_auth_enabled(emu: Any, pool: Item) -> bool:
+    """CUSTOM_AUTH needs custom-auth triggers: Python callables set with
+    ``Emulator.set_custom_auth_triggers``, or the built-in emulated trigger the pool opts into
+    with ``EmulatorCustomAuth: "BUILTIN"`` (or a fixed ``EmulatorCustomAuthAnswer``)."""
+    return (
+        pool["Id"] in emu.triggers
+        or pool.get("EmulatorCustomAuth") == "BUILTIN"
+        or bool(pool.get("EmulatorCustomAuthAnswer"))
+    )
+
+
 @auth_flow("CUSTOM_AUTH")
 def start_custom(req: FlowRequest) -> Params:
     """InitiateAuth CUSTOM_AUTH (optionally starting with SRP_A)."""
     ctx, pool, client, ap = req.ctx, req.pool, req.client, req.auth_parameters
     emu = ctx.emulator
+    if not custom_auth_enabled(emu, pool):
+        raise invalid_parameter(NOT_CONFIGURED)
     username = need(ap, "USERNAME")
+    check_secret_hash(client, username, ap.get("SECRET_HASH"))
     user = find_user(emu, pool, username)
+    fake = user is None
     if user is None:
-        raise user_not_found()
-    check_sign_in(emu, client, ap, username, user)
+        if not existence.prevents(client):
+            raise user_not_found()
+        # The triggers see userNotFound=true (as in Cognito); no code is ever delivered.
+        user = existence.fake_user(emu, pool, username)
+    else:
+        check_lock(emu, user)
     state = new_state(pool, client, user, req.meta, ap.get("DEVICE_KEY"))
+    state["fake"] = fake
+    if fake:
+        state["fake_user"] = user
     if ap.get("CHALLENGE_NAME") == "SRP_A":
         state["srp_a"] = format(parse_a(need(ap, "SRP_A")), "x")
         state["custom"] = [
             {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": ""}
         ]
     else:
-        user_after_auth_checks(emu, user)
+        if not fake:
+            user_after_auth_checks(emu, user)
         state["custom"] = []
     return custom_next(ctx, pool, client, user, state)
 
@@ -126,6 +163,7 @@ def respond_custom(turn: Turn) -> Params:
                 "challengeAnswer": answer,
                 "clientMetadata": state["meta"],
             },
+            bool(state.get("fake")),
         )
     )
     correct = bool((event.get("response") or {}).get("answerCorrect"))
@@ -136,6 +174,8 @@ def respond_custom(turn: Turn) -> Params:
             "challengeMetadata": state.get("metadata", ""),
         }
     )
-    if not correct:
+    if not correct and not state.get("fake"):
         record_failure(emu, pool, user["username"])
+    elif correct and not state.get("fake"):
+        emu.store.mark_outbox_used(pool["Id"], user["username"], "custom_challenge", answer)
     return custom_next(turn.ctx, pool, client, user, state)

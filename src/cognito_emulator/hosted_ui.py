@@ -74,16 +74,15 @@ def _flat(pairs: dict[str, list[str]]) -> Form:
 async def serve(
     app: EmulatorApp,
     scope: dict[str, Any],
-    receive: Callable[[], Awaitable[dict[str, Any]]],
+    body: bytes,
     send: Callable[[dict[str, Any]], Awaitable[None]],
     cors: list[tuple[bytes, bytes]],
 ) -> None:
-    """Answer one hosted-UI request (an ASGI sub-application)."""
-    request = Request(scope, receive)
+    """Answer one hosted-UI request whose body the app has read (within its size cap)."""
+    request = Request(scope)
     match = _PATH.match(scope["path"])
     assert match is not None
     headers = {k.lower(): v for k, v in request.headers.items()}
-    body = await request.body()
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     form = _flat(parse_qs(body.decode("utf-8", "replace"))) if body else {}
     call = Call(
@@ -104,7 +103,11 @@ async def serve(
     response = await app._run_plain(_dispatch, call)
     for name, value in cors:
         response.headers[name.decode()] = value.decode()
-    await response(scope, receive, send)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _dispatch(call: Call) -> Response:

@@ -9,9 +9,7 @@ The shared steps and the tables (:data:`signin.AUTH_FLOWS`, :data:`signin.CHALLE
 
 from __future__ import annotations
 
-import secrets
-
-from . import codes, sessions, srp
+from . import codes, existence, sessions
 from .auth_custom import custom_next
 from .errors import (
     ServiceError,
@@ -21,7 +19,6 @@ from .errors import (
     user_not_found,
 )
 from .model import (
-    check_attributes,
     check_flow,
     check_password_policy,
     check_secret_hash,
@@ -37,18 +34,20 @@ from .model import (
 from .passwordless import check_turn_code, email_mfa_setup_start
 from .pool_settings import ROTATING, rotation
 from .registry import Params, RequestContext, idp
+from .schema import check_attributes, check_password_text, required_names
 from .signin import (
     AUTH_FLOWS,
     CHALLENGES,
     INCORRECT,
     Answer,
     FlowRequest,
+    Item,
     Turn,
     after_primary,
     auth_flow,
     challenge,
     check_lock,
-    check_sign_in,
+    checked_password,
     claim_session,
     enabled_mfas,
     finish,
@@ -56,8 +55,6 @@ from .signin import (
     new_state,
     parse_a,
     password_verifier_challenge,
-    record_failure,
-    record_success,
     sessionless_challenge,
     user_after_auth_checks,
     verify_claim,
@@ -124,12 +121,15 @@ def respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Params:
     if not session_id:
         raise invalid_parameter("Missing required parameter Session")
     state = sessions.take(emu, session_id, client["ClientId"], name)
-    user = find_user(emu, pool, state["username"])
+    user = state.get("fake_user") or find_user(emu, pool, state["username"])
     if user is None:
         raise user_not_found()
     given = responses.get("USERNAME")
     if given is not None:
-        named = find_user(emu, pool, given)
+        if state.get("fake_user"):
+            named: Item | None = user if given.lower() == user["username"].lower() else None
+        else:
+            named = find_user(emu, pool, given)
         if named is None or named["username"] != user["username"]:
             raise not_authorized("Invalid session for the user.")
     return entry.turn(Turn(ctx, pool, client, user, state, session_id, responses))
@@ -147,28 +147,34 @@ def admin_respond_to_auth_challenge(ctx: RequestContext, params: Params) -> Para
 # ---------------------------------------------------------------- flows
 
 
+def _find_for_sign_in(req: FlowRequest) -> tuple[str, Item | None]:
+    """USERNAME and its user, after the secret hash check (which depends on the username
+    only, so it answers alike for unknown users); UserNotFoundException for an unknown user
+    unless the client hides user existence (then None)."""
+    ap = req.auth_parameters
+    username = need(ap, "USERNAME")
+    check_secret_hash(req.client, username, ap.get("SECRET_HASH"))
+    user = find_user(req.ctx.emulator, req.pool, username)
+    if user is None and not existence.prevents(req.client):
+        raise user_not_found()
+    return username, user
+
+
 @auth_flow("USER_SRP_AUTH")
 def start_user_srp(req: FlowRequest) -> Params:
     """USER_SRP_AUTH: SRP_A in, PASSWORD_VERIFIER out."""
     ctx, pool, client, ap = req.ctx, req.pool, req.client, req.auth_parameters
     emu = ctx.emulator
-    username = need(ap, "USERNAME")
+    need(ap, "USERNAME")
     large_a = parse_a(need(ap, "SRP_A"))
-    user = find_user(emu, pool, username)
+    username, user = _find_for_sign_in(req)
     if user is None:
-        if client.get("PreventUserExistenceErrors") == "ENABLED":
-            # Answer like for a real user (random salt and verifier); the verifier step then fails.
-            fake = {
-                "username": username,
-                "attributes": {"sub": ""},
-                "salt": format(srp.new_salt(), "x"),
-                "verifier": format(srp.compute_verifier(secrets.randbits(256)), "x"),
-            }
-            state = new_state(pool, client, fake, req.meta)
-            state["fake"] = True
-            return password_verifier_challenge(ctx, state, large_a, fake)
-        raise user_not_found()
-    check_sign_in(emu, client, ap, username, user)
+        # Answer like for a real user (stable salt, one modexp); the verifier step then fails.
+        fake = existence.fake_user(emu, pool, username)
+        state = new_state(pool, client, fake, req.meta)
+        state["fake"] = True
+        return password_verifier_challenge(ctx, state, large_a, fake)
+    check_lock(emu, user)
     if not user.get("verifier"):
         raise not_authorized(INCORRECT)
     state = new_state(pool, client, user, req.meta, ap.get("DEVICE_KEY"))
@@ -186,18 +192,17 @@ def password_auth(req: FlowRequest) -> Params:
     """USER_PASSWORD_AUTH and its admin forms."""
     ctx, pool, client, ap = req.ctx, req.pool, req.client, req.auth_parameters
     emu = ctx.emulator
-    username = need(ap, "USERNAME")
     password = need(ap, "PASSWORD")
-    user = find_user(emu, pool, username)
+    check_password_text(password)
+    username, user = _find_for_sign_in(req)
     if user is None:
-        if client.get("PreventUserExistenceErrors") == "ENABLED":
-            raise not_authorized(INCORRECT)
-        raise user_not_found()
-    check_sign_in(emu, client, ap, username, user)
-    if not password_matches(emu, pool, user, password):
-        record_failure(emu, pool, user["username"])
+        # The same password check as for a real user, so that the time taken tells nothing.
+        password_matches(emu, pool, existence.fake_user(emu, pool, username), password)
         raise not_authorized(INCORRECT)
-    user = record_success(emu, pool, user)
+    check_lock(emu, user)
+    user = checked_password(
+        emu, pool, user["username"], lambda fresh: password_matches(emu, pool, fresh, password)
+    )
     user_after_auth_checks(emu, user)
     state = new_state(pool, client, user, req.meta, ap.get("DEVICE_KEY"))
     return after_primary(ctx, pool, client, user, state)
@@ -250,9 +255,12 @@ def respond_password_verifier(answer: Answer) -> Params:
     block_session = claim_session(answer.session_id, responses)
     peeked = sessions.peek(emu, block_session)
     device_key = responses.get("DEVICE_KEY")
-    if device_key and not peeked.get("fake"):
-        user = require_user(emu, pool, peeked["username"])
-        if owned_device(emu, pool, user, device_key) is None:
+    if device_key:
+        # A stand-in user has no devices: the same answer as an unknown device of a real one.
+        known = None
+        if not peeked.get("fake"):
+            known = owned_device(emu, pool, require_user(emu, pool, peeked["username"]), device_key)
+        if known is None:
             # Not using up the session: the JS SDK retries the same answer without DEVICE_KEY.
             raise resource_not_found("Device does not exist.")
     state = sessions.take(emu, block_session, client["ClientId"], "PASSWORD_VERIFIER")
@@ -260,18 +268,19 @@ def respond_password_verifier(answer: Answer) -> Params:
     if name.lower() != str(state["username"]).lower():
         raise not_authorized(INCORRECT)
     if state.get("fake"):
+        # The same signature check as for a real user, then the same answer.
+        verify_claim(ctx, state, responses, pool_name(pool["Id"]), state["username"])
         raise not_authorized(INCORRECT)
-    user = require_user(emu, pool, state["username"])
-    check_lock(emu, user)
-    ok = verify_claim(ctx, state, responses, pool_name(pool["Id"]), user["username"])
+    user = checked_password(
+        emu,
+        pool,
+        state["username"],
+        lambda fresh: verify_claim(ctx, state, responses, pool_name(pool["Id"]), fresh["username"]),
+    )
     if state.get("custom") is not None:
         state["custom"].append(
-            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": ok, "challengeMetadata": ""}
+            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": ""}
         )
-    if not ok:
-        record_failure(emu, pool, user["username"])
-        raise not_authorized(INCORRECT)
-    user = record_success(emu, pool, user)
     user_after_auth_checks(emu, user)
     if device_key:
         state["device_key"] = device_key
@@ -294,7 +303,7 @@ def respond_totp(turn: Turn) -> Params:
     state = turn.state
     code = need(turn.responses, "SOFTWARE_TOKEN_MFA_CODE")
     secret = turn.user.get("totp_secret")
-    if not codes.totp_matches(emu, secret, code):
+    if not codes.use_totp(emu, turn.pool["Id"], turn.user["username"], secret, code):
         state["totp_attempts"] = int(state.get("totp_attempts", 0)) + 1
         if state["totp_attempts"] < 5:
             sessions.restore(emu, turn.session_id, state)
@@ -334,7 +343,10 @@ def respond_new_password(turn: Turn) -> Params:
         for k, v in turn.responses.items()
         if k.startswith("userAttributes.")
     }
-    check_attributes(pool, attrs)
+    check_attributes(pool, attrs, turn.client)
+    for name in required_names(pool):
+        if not turn.user["attributes"].get(name) and not attrs.get(name):
+            raise invalid_parameter(f"Invalid attributes given, {name} is missing")
     with updating_user(emu, pool, turn.user["username"]) as fresh:
         set_password(emu, pool, fresh, password)
         fresh["status"] = "CONFIRMED"

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import sessions
 from .errors import invalid_parameter, not_authorized, user_not_found
-from .model import find_user, password_matches, updating_user
+from .model import check_secret_hash, find_user, password_matches, updating_user
 from .passwordless import (
     AUTO_SIGN_IN,
     FIRST_FACTORS,
@@ -30,14 +30,13 @@ from .signin import (
     after_primary,
     auth_flow,
     challenge,
-    check_sign_in,
+    check_lock,
+    checked_password,
     finish,
     new_challenge,
     new_state,
     parse_a,
     password_verifier_challenge,
-    record_failure,
-    record_success,
     user_after_auth_checks,
 )
 from .validation import need, opt_str
@@ -75,10 +74,13 @@ def start_password(start: FactorStart) -> Params:
     """PASSWORD: the plain password came with the choice."""
     emu = start.ctx.emulator
     password = need(start.values, "PASSWORD")
-    if not password_matches(emu, start.pool, start.user, password):
-        record_failure(emu, start.pool, start.user["username"])
-        raise not_authorized(INCORRECT)
-    user = record_success(emu, start.pool, start.user)
+    pool = start.pool
+    user = checked_password(
+        emu,
+        pool,
+        start.user["username"],
+        lambda fresh: password_matches(emu, pool, fresh, password),
+    )
     user_after_auth_checks(emu, user)
     return after_primary(start.ctx, start.pool, start.client, user, start.state)
 
@@ -168,7 +170,8 @@ def start_user_auth(req: FlowRequest) -> Params:
         if req.client.get("PreventUserExistenceErrors") == "ENABLED":
             raise not_authorized(INCORRECT)
         raise user_not_found()
-    check_sign_in(emu, req.client, ap, username, user)
+    check_secret_hash(req.client, username, ap.get("SECRET_HASH"))
+    check_lock(emu, user)
     state = new_state(req.pool, req.client, user, req.meta, ap.get("DEVICE_KEY"))
     session_id = opt_str(req.params, "Session")
     if session_id:

@@ -21,15 +21,18 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import codes, randomness, sessions, srp
 from .errors import ServiceError, invalid_parameter, not_authorized
-from .model import check_secret_hash, find_user, mask, owned_device, require_user, save_user
+from .model import find_user, mask, owned_device, require_user, save_user
 from .pool_settings import email_mfa_configured
 from .registry import Params, RequestContext
+from .schema import required_names
+from .store import user_prefix
 from .tokens import issue_tokens
 from .validation import need
 
@@ -177,20 +180,81 @@ def new_state(
     }
 
 
-def check_sign_in(emu: Any, client: Item, ap: dict[str, str], username: str, user: Item) -> None:
-    """The checks every primary sign-in makes once the user is found: secret hash, then lockout."""
-    check_secret_hash(client, username, ap.get("SECRET_HASH"))
-    check_lock(emu, user)
-
-
 def check_lock(emu: Any, user: Item) -> None:
     """NotAuthorizedException while the user is locked out after failed sign-ins."""
     if user.get("locked_until", 0.0) > emu.now():
         raise not_authorized(LOCKED)
 
 
+PENDING_SECONDS = 30.0  # a reservation left by a crashed request stops counting after this
+_WAIT_STEP = 0.005
+_WAIT_LIMIT = 30.0
+
+
+def checked_password(emu: Any, pool: Item, username: str, check: Callable[[Item], bool]) -> Item:
+    """Run ``check(user)`` (a password check) as one counted attempt; the user as stored after
+    it, or NotAuthorizedException for a wrong password or a locked user.
+
+    The attempt is reserved before the check, in one transaction: with ``failed`` wrong answers
+    so far, at most ``limit - failed`` checks of a user run at once and a further one waits for
+    them to finish, so parallel wrong guesses can never check more passwords than the limit
+    (parallel right ones just queue briefly)."""
+    token = _reserve(emu, pool, username)
+    try:
+        ok = check(require_user(emu, pool, username))
+    except BaseException:
+        _settle(emu, pool, username, token, None)
+        raise
+    user = _settle(emu, pool, username, token, ok)
+    if not ok:
+        raise not_authorized(INCORRECT)
+    return user
+
+
+def _reserve(emu: Any, pool: Item, username: str) -> str:
+    token = randomness.token_urlsafe(12)
+    deadline = time.monotonic() + _WAIT_LIMIT
+    while True:
+        with emu.store.transaction():
+            user = require_user(emu, pool, username)
+            now = emu.now()
+            if float(user.get("locked_until", 0.0)) > now:
+                raise not_authorized(LOCKED)
+            if user.get("locked_until"):  # a lockout that has ended: a fresh allowance
+                user["failed"] = 0
+                user["locked_until"] = 0.0
+            pending = {
+                k: t for k, t in (user.get("pending") or {}).items() if t > now - PENDING_SECONDS
+            }
+            if int(user.get("failed", 0)) + len(pending) < emu.config.max_failed_sign_ins:
+                pending[token] = now
+                user["pending"] = pending
+                save_user(emu, pool, user)
+                return token
+        if time.monotonic() > deadline:
+            raise not_authorized(LOCKED)
+        time.sleep(_WAIT_STEP)
+
+
+def _settle(emu: Any, pool: Item, username: str, token: str, ok: bool | None) -> Item:
+    """End a reserved attempt: ``ok`` clears the failures, ``False`` counts one (the limit
+    locks the user), ``None`` (the check itself failed) counts nothing."""
+    with emu.store.transaction():
+        user = require_user(emu, pool, username)
+        (user.get("pending") or {}).pop(token, None)
+        if ok:
+            user["failed"] = 0
+            user["locked_until"] = 0.0
+        elif ok is False:
+            user["failed"] = int(user.get("failed", 0)) + 1
+            if user["failed"] >= emu.config.max_failed_sign_ins:
+                user["locked_until"] = emu.now() + emu.config.lockout_seconds
+        save_user(emu, pool, user)
+        return user
+
+
 def record_failure(emu: Any, pool: Item, username: str) -> None:
-    """Count a failed sign-in; the limit locks the user out for a while."""
+    """Count a wrong custom-challenge answer (password checks count in checked_password)."""
     with emu.store.transaction():
         user = find_user(emu, pool, username)
         if user is None:
@@ -199,18 +263,6 @@ def record_failure(emu: Any, pool: Item, username: str) -> None:
         if user["failed"] >= emu.config.max_failed_sign_ins:
             user["locked_until"] = emu.now() + emu.config.lockout_seconds
         save_user(emu, pool, user)
-
-
-def record_success(emu: Any, pool: Item, user: Item) -> Item:
-    """Reset the failure count after a good password; the user as stored now."""
-    if user.get("failed") or user.get("locked_until"):
-        with emu.store.transaction():
-            fresh = require_user(emu, pool, user["username"])
-            fresh["failed"] = 0
-            fresh["locked_until"] = 0.0
-            save_user(emu, pool, fresh)
-            return fresh
-    return user
 
 
 def user_after_auth_checks(emu: Any, user: Item) -> None:
@@ -331,13 +383,14 @@ def after_primary(ctx: RequestContext, pool: Item, client: Item, user: Item, sta
     emu = ctx.emulator
     if user["status"] == "FORCE_CHANGE_PASSWORD":
         attrs = {k: v for k, v in user["attributes"].items() if k not in ("sub",)}
+        missing = [f"userAttributes.{n}" for n in required_names(pool) if not attrs.get(n)]
         return new_challenge(
             emu,
             "NEW_PASSWORD_REQUIRED",
             state,
             {
                 "USER_ID_FOR_SRP": user["username"],
-                "requiredAttributes": "[]",
+                "requiredAttributes": json.dumps(missing),
                 "userAttributes": json.dumps(attrs),
             },
         )
@@ -456,7 +509,7 @@ def finish(ctx: RequestContext, pool: Item, client: Item, user: Item, state: Ite
             origin_jti,
             {"revoked": False, "pool_id": pool["Id"], "username": user["username"]},
         )
-        emu.store.put("user_origin", f"{pool['Id']}/{user['username']}/{origin_jti}", {})
+        emu.store.put("user_origin", user_prefix(pool["Id"], user["username"]) + origin_jti, {})
         emu.store.put(
             "refresh",
             refresh,
@@ -475,7 +528,7 @@ def finish(ctx: RequestContext, pool: Item, client: Item, user: Item, state: Ite
             emu.store.put("device", new_device["DeviceKey"], new_device)
             emu.store.put(
                 "user_device",
-                f"{pool['Id']}/{user['username']}/{new_device['DeviceKey']}",
+                user_prefix(pool["Id"], user["username"]) + new_device["DeviceKey"],
                 {"DeviceKey": new_device["DeviceKey"]},
             )
         elif device_key:

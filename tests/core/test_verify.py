@@ -274,19 +274,14 @@ async def test_default_cache_and_fetch_through_transport(
     sent: list[Any] = []
     status = [200]
 
-    class HttpRequest:
-        def __init__(self, **kwargs: Any) -> None:
-            self.__dict__.update(kwargs)
-
     class Transport:
         async def send(self, request: Any) -> Any:
             sent.append(request)
             return types.SimpleNamespace(status=status[0], body=json.dumps(jwks(keys)).encode())
 
-    fake = types.ModuleType("amazon_cognito_identity.transport")
-    fake.HttpRequest = HttpRequest  # type: ignore[attr-defined]
-    fake.UrllibTransport = Transport  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "amazon_cognito_identity.transport", fake)
+    from amazon_cognito_identity import runtime
+
+    monkeypatch.setattr(runtime, "default_transport", Transport)
     verify.DEFAULT_JWKS_CACHE.clear()
     try:
         assert await check(keys.sign(id_claims()), None)
@@ -311,7 +306,7 @@ def test_select_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     assert verify.select_backend().name == "pure-python"
     # Pyodide without crypto.subtle still ends up with a working backend.
     monkeypatch.setattr(verify, "_backend", None)
-    monkeypatch.setattr(verify, "IS_PYODIDE", True)
+    monkeypatch.setattr(verify, "browser_globals", lambda: types.SimpleNamespace())
     assert verify.select_backend().name == "pure-python"
 
 

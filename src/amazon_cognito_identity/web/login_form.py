@@ -27,7 +27,7 @@ from typing import Any
 
 from ..attributes import AuthenticationDetails
 from ..challenges import Challenge
-from ..errors import CognitoError
+from ..errors import CognitoError, InvalidParameterError
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
@@ -85,7 +85,7 @@ class LoginForm:
         self._null = _js_null()
         self.root = document.querySelector(mount)
         if self._missing(self.root):
-            raise ValueError(f"no element matches {mount!r}")
+            raise InvalidParameterError(f"no element matches {mount!r}")
         self.on_signed_in = on_signed_in
         self.on_error = on_error
         self.flow = flow
