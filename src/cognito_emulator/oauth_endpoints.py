@@ -156,7 +156,8 @@ def userinfo_endpoint(call: Call, pool: Item) -> Response:
         or not user.get("enabled", True)
     ):
         return _bearer_error(401, "invalid_token", "User does not exist or is disabled")
-    info = oauth_grants.user_claims(user, scopes if "openid" in scopes else ["openid"])
+    client = call.ctx.emulator.store.get("client", str(claims.get("client_id", "")))
+    info = oauth_grants.user_claims(user, scopes if "openid" in scopes else ["openid"], client)
     info["username"] = user["username"]
     return JSONResponse(info, 200, headers=NO_STORE)
 

@@ -18,6 +18,7 @@ import jwt
 
 from . import randomness
 from .model import find_user
+from .schema import readable
 
 if TYPE_CHECKING:
     from .registry import RequestContext
@@ -244,12 +245,13 @@ def client_credentials(ctx: RequestContext, pool: Item, client: Item, scopes: li
     return {"access_token": token, "expires_in": client["_access_seconds"], "token_type": "Bearer"}
 
 
-def user_claims(user: Item, scopes: list[str] | tuple[str, ...]) -> Item:
-    """The user's attributes the scopes release (``*_verified`` as booleans)."""
+def user_claims(user: Item, scopes: list[str] | tuple[str, ...], client: Item | None) -> Item:
+    """The user's attributes the scopes release, among those the app client may read
+    (``ReadAttributes``), ``*_verified`` as booleans."""
     wanted = set(scopes)
     narrow = wanted & {"email", "phone", "profile"}
     out: Item = {"sub": user["attributes"]["sub"]}
-    for name, value in user["attributes"].items():
+    for name, value in readable(client, user["attributes"]).items():
         if name == "sub":
             continue
         if narrow:
@@ -310,7 +312,7 @@ def sign(
         "token_type": "Bearer",
     }
     if "openid" in scopes:
-        ident = user_claims(user, scopes)
+        ident = user_claims(user, scopes, client)
         ident.update(
             {
                 "at_hash": _at_hash(access_token),

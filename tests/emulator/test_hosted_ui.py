@@ -423,3 +423,19 @@ def test_domain_prefix_serves_the_same_endpoints(hosted: Hosted) -> None:
         emu.call("CreateUserPoolDomain", {"UserPoolId": hosted.pool_id, "Domain": "second"})
     emu.call("DeleteUserPoolDomain", {"UserPoolId": hosted.pool_id, "Domain": "my-app"})
     assert httpx.get(url).status_code == 404
+
+
+def test_tokens_and_userinfo_show_only_the_clients_read_attributes(hosted: Hosted) -> None:
+    emu = hosted.emu
+    hosted.client_id = oauth_client(emu, hosted.pool_id, ReadAttributes=["email", "email_verified"])
+    code, verifier = hosted.code(scope="openid profile email")
+    tokens = hosted.token(code=code, redirect_uri=CALLBACK, code_verifier=verifier).json()
+    ident = _claims(tokens["id_token"])
+    assert ident["email"] == "alice@example.com"
+    assert "name" not in ident  # profile asked, but the client may not read it
+    info = httpx.get(
+        f"{hosted.base}/oauth2/userInfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    ).json()
+    assert info["email"] == "alice@example.com"
+    assert "name" not in info
