@@ -23,13 +23,15 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
+def hosted_browser() -> Iterator[Browser]:
     b = Browser()
     yield b
     b.close()
 
 
-def test_authlib_code_pkce_refresh_userinfo(emulator: EmulatorServer, browser: Browser) -> None:
+def test_authlib_code_pkce_refresh_userinfo(
+    emulator: EmulatorServer, hosted_browser: Browser
+) -> None:
     pool_id = emulator.create_pool()
     client_id = oauth_client(emulator, pool_id)
     emulator.create_user(pool_id, "alice", "Passw0rd!", email="alice@example.com", name="Alice")
@@ -48,7 +50,7 @@ def test_authlib_code_pkce_refresh_userinfo(emulator: EmulatorServer, browser: B
     url, state = client.create_authorization_url(
         discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce
     )
-    back = browser.sign_in(url, "alice", "Passw0rd!")
+    back = hosted_browser.sign_in(url, "alice", "Passw0rd!")
     assert back.status_code == 302
     location = back.headers["location"]
     assert location.startswith(CALLBACK + "?")
