@@ -14,7 +14,19 @@ from .challenges import Challenge, Choice, CodeDelivery, Field
 from .client import Client, RetryPolicy
 from .errors import *  # noqa: F403
 from .errors import __all__ as _error_names
+from .hosted_ui import HostedUI
 from .identity import CognitoIdentityCredentials, aws_fetch, identity_provider_name
+from .oauth import OAuthConfig
+from .passkeys import (
+    Authenticator,
+    BrowserAuthenticator,
+    WebAuthnCredential,
+    answer_passkey_challenge,
+    associate_web_authn_credential,
+    delete_web_authn_credential,
+    list_web_authn_credentials,
+    sign_in_with_passkey,
+)
 from .runtime import default_transport
 from .sigv4 import AwsCredentials, SignedRequest, sign_request
 from .storage import CookieStorage, LocalStorage, MemoryStorage, Storage, StorageKeys
@@ -75,6 +87,18 @@ __all__ = [
     "PyfetchTransport",
     "MockTransport",
     "default_transport",
+    # passkeys
+    "associate_web_authn_credential",
+    "list_web_authn_credentials",
+    "delete_web_authn_credential",
+    "sign_in_with_passkey",
+    "answer_passkey_challenge",
+    "WebAuthnCredential",
+    "Authenticator",
+    "BrowserAuthenticator",
+    # hosted UI (OAuth 2.0 code + PKCE)
+    "HostedUI",
+    "OAuthConfig",
     # identity pools and AWS requests
     "CognitoIdentityCredentials",
     "identity_provider_name",

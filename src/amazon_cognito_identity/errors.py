@@ -23,6 +23,10 @@ The tree::
         +-- InsecureRandomnessError       no cryptographically secure random source
         +-- InvalidParameterError         bad arguments given to an SDK method
         +-- NotAuthenticatedError         no (valid or refreshable) session: sign in first
+        +-- PasskeyError                  a passkey (WebAuthn) ceremony failed in the browser
+        |   +-- PasskeyUnavailableError   no WebAuthn here (CPython, insecure context, no API)
+        |   +-- PasskeyCancelledError     the person cancelled, or the ceremony timed out
+        +-- RedirectSignInError           a hosted-UI redirect came back wrong (state, error)
 """
 
 from __future__ import annotations
@@ -58,8 +62,12 @@ __all__ = [
     "NetworkError",
     "NotAuthenticatedError",
     "NotAuthorizedException",
+    "PasskeyCancelledError",
+    "PasskeyError",
+    "PasskeyUnavailableError",
     "PasswordHistoryPolicyViolationException",
     "PasswordResetRequiredException",
+    "RedirectSignInError",
     "RequestTimeoutError",
     "ResourceNotFoundException",
     "SRPError",
@@ -221,6 +229,34 @@ class NotAuthenticatedError(ClientError):
     """The call needs a signed-in user and there is no valid or refreshable session."""
 
     default_code = "NotAuthenticatedError"
+
+
+class PasskeyError(ClientError):
+    """A passkey (WebAuthn) ceremony failed on this side; ``name`` is the browser's
+    DOMException name when there was one (``"InvalidStateError"``, ``"SecurityError"``...)."""
+
+    default_code = "PasskeyError"
+
+
+class PasskeyUnavailableError(PasskeyError):
+    """WebAuthn cannot run here: not a browser (CPython without an authenticator), an
+    insecure context (plain HTTP other than localhost), or no ``PublicKeyCredential``."""
+
+    default_code = "PasskeyUnavailableError"
+
+
+class PasskeyCancelledError(PasskeyError):
+    """The person dismissed the passkey prompt, or it timed out (``NotAllowedError``)."""
+
+    default_code = "PasskeyCancelledError"
+
+
+class RedirectSignInError(ClientError):
+    """The hosted UI sent the browser back without a usable code: an ``error`` in the
+    redirect (``code`` is its OAuth name, e.g. ``"access_denied"``), a ``state`` that is not
+    the one this browser sent, or no sign-in in progress."""
+
+    default_code = "RedirectSignInError"
 
 
 # --- Service errors (one per name the user APIs can answer) ------------------------------

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import guard, registry
+from . import guard, hosted_ui, registry
 from .errors import ServiceError, internal, serialization
 from .registry import RequestContext
 from .state import Emulator
@@ -89,6 +89,9 @@ class EmulatorApp:
             limit = self.emulator.config.max_body_bytes
             err = guard.too_large(limit)
             await self._reply(send, err.status, err.name, err.message, cors)
+            return
+        if hosted_ui.handles(path):  # OAuth 2.0 endpoints and the hosted sign-in page
+            await hosted_ui.serve(self, scope, body, send, cors)
             return
         try:
             status, payload, extra = await self._route(scope, method, path, headers, body)
@@ -268,32 +271,7 @@ class EmulatorApp:
             )
         if doc == "jwks.json":
             return self.emulator.keys.jwks(pool_id)
-        iss = f"{ctx.issuer_base}/{pool_id}"
-        return {
-            "issuer": iss,
-            "jwks_uri": f"{iss}/.well-known/jwks.json",
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "subject_types_supported": ["public"],
-            "response_types_supported": ["code", "token"],
-            "scopes_supported": ["openid", "email", "phone", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "aud",
-                "token_use",
-                "auth_time",
-                "exp",
-                "iat",
-                "cognito:username",
-                "email",
-                "email_verified",
-                "phone_number",
-            ],
-            "authorization_endpoint": f"{ctx.issuer_base}/oauth2/authorize",
-            "token_endpoint": f"{ctx.issuer_base}/oauth2/token",
-            "userinfo_endpoint": f"{ctx.issuer_base}/oauth2/userInfo",
-        }
+        return hosted_ui.discovery(ctx, self.emulator.store.get("pool", pool_id) or {})
 
     async def _dispatch(
         self, scope: Scope, headers: dict[str, str], body: bytes

@@ -12,7 +12,7 @@ import string
 from typing import Any
 
 from . import codes, existence
-from .errors import ServiceError, invalid_parameter
+from .errors import ServiceError, invalid_parameter, resource_not_found
 from .model import (
     DEFAULT_POLICY,
     attribute_list,
@@ -32,6 +32,7 @@ from .model import (
     token_seconds,
     updating_user,
 )
+from .oauth_settings import oauth_settings
 from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
 from .registry import Params, RequestContext, idp
 from .schema import check_attributes, normalize_schema
@@ -168,12 +169,20 @@ def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
         if mfa not in ("OFF", "ON", "OPTIONAL"):
             raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
         pool["MfaConfiguration"] = mfa
+    if params.get("WebAuthnConfiguration") is not None:
+        from .ops_passkeys import webauthn_configuration
+
+        pool["WebAuthnConfiguration"] = webauthn_configuration(
+            opt_dict(params, "WebAuthnConfiguration")
+        )
     apply_email_mfa_config(pool, params)
     emu.store.put("pool", pool["Id"], pool)
     out: Params = {
         "MfaConfiguration": pool["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
     }
+    if pool.get("WebAuthnConfiguration"):
+        out["WebAuthnConfiguration"] = pool["WebAuthnConfiguration"]
     if pool.get("EmailMfaConfiguration") is not None:
         out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
     return out
@@ -204,8 +213,9 @@ def _validities(params: Params) -> Params:
     return out
 
 
-def create_client(ctx: RequestContext, params: Params) -> Params:
-    """CreateUserPoolClient as a function (returns the stored client item)."""
+def create_client(ctx: RequestContext, params: Params, existing: Params | None = None) -> Params:
+    """CreateUserPoolClient as a function (returns the stored client item); with ``existing``,
+    the settings of UpdateUserPoolClient for that client (id, secret and creation date kept)."""
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
     now = emu.now()
@@ -225,8 +235,13 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
     for name in ("ReadAttributes", "WriteAttributes"):
         if params.get(name) is not None:
             client[name] = opt_list(params, name)
-    if opt_bool(params, "GenerateSecret"):
+    if existing is not None:
+        for key in ("ClientId", "CreationDate", "ClientSecret"):
+            if key in existing:
+                client[key] = existing[key]
+    elif opt_bool(params, "GenerateSecret"):
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
+    client.update(oauth_settings(ctx, pool["Id"], params, "ClientSecret" in client))
     check_client_settings(pool, client)
     token_seconds(client)
     apply_client_settings(client, params)
@@ -531,3 +546,18 @@ def admin_reset_user_password(ctx: RequestContext, params: Params) -> Params:
             user["status"] = "RESET_REQUIRED"
     codes.issue_code(emu, pool["Id"], user["username"], "forgot_password", target[2])
     return {}
+
+
+@idp("UpdateUserPoolClient")
+def update_user_pool_client(ctx: RequestContext, params: Params) -> Params:
+    """UpdateUserPoolClient: every setting not given returns to its default."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    client_id = req_str(params, "ClientId")
+    existing = emu.store.get("client", client_id)
+    if existing is None or existing["UserPoolId"] != pool["Id"]:
+        raise resource_not_found(f"User pool client {client_id} does not exist.")
+    fresh = dict(params)
+    fresh.setdefault("ClientName", existing["ClientName"])
+    client = create_client(ctx, fresh, existing=existing)
+    return {"UserPoolClient": public_client(client)}

@@ -112,7 +112,7 @@ def check_client_settings(pool: Item, client: Item) -> None:
         _fail("tokenValidityUnits", units, "Member must be a structure")
     for kind, (low, high) in VALIDITY_RANGE.items():
         unit = units.get(kind, "days" if kind == "RefreshToken" else "hours")
-        if unit not in UNIT_SECONDS:
+        if not isinstance(unit, str) or unit not in UNIT_SECONDS:
             _fail(f"tokenValidityUnits.{kind}", unit, "Member must be seconds|minutes|hours|days")
         value = client.get(f"{kind}Validity")
         if value is None:

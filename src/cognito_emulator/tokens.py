@@ -213,10 +213,17 @@ def _pool_token_claims(
     return claims
 
 
-def decode_access_token(ctx: RequestContext, token: str) -> dict[str, Any]:
-    """Verify an access token (signature, issuer pool, token_use, expiry, revocation) and return
-    its claims. Raises NotAuthorizedException like Cognito."""
-    return _pool_token_claims(ctx, token, "access", _ACCESS, check_header=True)
+def decode_access_token(
+    ctx: RequestContext, token: str, scope: str | None = ACCESS_SCOPE
+) -> dict[str, Any]:
+    """Verify an access token (signature, issuer pool, token_use, expiry, revocation, and the
+    ``scope`` the operation needs: user operations need aws.cognito.signin.user.admin, which an
+    OAuth token has only when it was asked for) and return its claims. Raises
+    NotAuthorizedException like Cognito."""
+    claims = _pool_token_claims(ctx, token, "access", _ACCESS, check_header=True)
+    if scope is not None and scope not in str(claims.get("scope", "")).split():
+        raise not_authorized("Access Token does not have required scopes")
+    return claims
 
 
 def decode_id_token(ctx: RequestContext, token: str) -> dict[str, Any]:

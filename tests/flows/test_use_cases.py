@@ -72,7 +72,7 @@ async def run_block(code: str, ns: dict[str, Any], name: str) -> str:
 def test_doc_has_every_use_case_in_order() -> None:
     setup, cases, order = parse_doc()
     assert setup, "no setup block"
-    assert order == list(range(1, 39))
+    assert order == list(range(1, 41))
     assert all(cases[n] for n in order), [n for n in order if not cases[n]]
 
 
@@ -129,6 +129,36 @@ class Story:
         if lower.startswith("code"):
             return self.emu.last_code(self.who(), "forgot_password")
         raise AssertionError(f"unexpected prompt {message!r}")
+
+    @property
+    def authenticator(self) -> Any:
+        """The reader's passkey device: a software authenticator on CPython."""
+        from emulator.soft_authenticator import SoftAuthenticator
+
+        soft = SoftAuthenticator()
+
+        class Device:
+            async def create(self, options: dict[str, Any]) -> dict[str, Any]:
+                return soft.create(options)
+
+            async def get(self, options: dict[str, Any]) -> dict[str, Any]:
+                return soft.get(options)
+
+        return Device()
+
+    def open_in_browser(self, url: str) -> str:
+        """The reader signs in on the hosted page (password, then the SMS code if asked)."""
+        from emulator.hosted_ui_helpers import Browser
+
+        browser = Browser()
+        try:
+            page = browser.sign_in(url, self.who(), "Passw0rd!")
+            if page.status_code == 200 and 'autocomplete="one-time-code"' in page.text:
+                page = browser.submit(page, code=self.emu.last_code(self.who(), "sms_mfa"))
+            assert page.status_code == 302, page.text
+            return str(page.headers["location"])
+        finally:
+            browser.close()
 
     def show_qr_code(self, secret: str) -> None:
         self.secrets.append(secret)
@@ -235,6 +265,47 @@ async def before_33(s: Story) -> None:
     s.emu.call("SetUserPoolMfaConfig", {"UserPoolId": s.pool_id, "MfaConfiguration": "OPTIONAL"})
 
 
+async def before_39(s: Story) -> None:
+    # The pool admin allows passkeys (the pool's sign-in policy and relying party).
+    from cognito_emulator.model import get_pool
+
+    emu = s.emu.emulator
+    pool = get_pool(emu, s.pool_id)
+    pool["Policies"]["SignInPolicy"] = {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}
+    emu.store.put("pool", s.pool_id, pool)
+    s.emu.call(
+        "SetUserPoolMfaConfig",
+        {"UserPoolId": s.pool_id, "WebAuthnConfiguration": {"RelyingPartyId": "localhost"}},
+    )
+    s.emu.call(
+        "UpdateUserPoolClient",
+        {
+            "UserPoolId": s.pool_id,
+            "ClientId": s.client_id,
+            "ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"],
+        },
+    )
+    s.ns["cognito_user"] = await s.signed_in(MAIN, "Passw0rd!")
+
+
+async def before_40(s: Story) -> None:
+    # The app client gets its hosted-UI settings (UpdateUserPoolClient resets what it is not
+    # given, so the sign-in flows are named again).
+    s.emu.call(
+        "UpdateUserPoolClient",
+        {
+            "UserPoolId": s.pool_id,
+            "ClientId": s.client_id,
+            "ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"],
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
+            "CallbackURLs": ["http://localhost:8000/callback"],
+            "LogoutURLs": ["http://localhost:8000/"],
+        },
+    )
+
+
 BEFORE: dict[int, Callable[[Story], Any]] = {
     13: before_13,
     14: before_14,
@@ -247,6 +318,8 @@ BEFORE: dict[int, Callable[[Story], Any]] = {
     29: before_29,
     30: before_30,
     33: before_33,
+    39: before_39,
+    40: before_40,
 }
 
 
@@ -321,6 +394,14 @@ def check(n: int, out: str, s: Story) -> None:
         assert out.count("User data for user username") == 2
     elif n == 32:
         assert "TOKEN SUCCESSFULLY UPDATED" in out
+    elif n == 39:
+        assert "passkeys: [('Passkey', 'localhost')]" in out
+        assert "passkey sign-in: True" in out
+        assert "passkeys left: 0" in out
+    elif n == 40:
+        assert f"hosted sign-in: {MAIN} {MAIN}" in out
+        assert f"signed out through {emu.endpoint}{s.pool_id}/logout" in out
+        assert f"{prefix}.LastAuthUser" not in storage_keys(s)
     else:
         check_modern(n, out, s)
 
@@ -367,6 +448,9 @@ async def test_every_use_case_runs_against_the_emulator(
         ENDPOINT=emu.endpoint,
         prompt=story.prompt,
         show_qr_code=story.show_qr_code,
+        authenticator=story.authenticator,
+        HOSTED_UI_DOMAIN=f"{emu.endpoint}{story.pool_id}",
+        open_in_browser=story.open_in_browser,
     )
     # Resending a code only makes sense before confirming: 3 runs before 2.
     run_order = [1, 3, 2, *[n for n in order if n > 3]]
