@@ -762,6 +762,11 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
             "run `.venv/bin/ruff format .`",
         ),
         ("mypy --strict (src)", [sys.executable, "-m", "mypy", "--strict"], "fix the type errors"),
+        (
+            "eslint web/",
+            ["node", str(NODE_MODULES / "eslint" / "bin" / "eslint.js"), "web/"],
+            "fix the JS lint errors (`node_modules/.bin/eslint --fix web/` fixes some)",
+        ),
     ]
     for name, cmd, hint in checks:
         with collecting(failures), Step("test", name, stream=True):
