@@ -304,3 +304,35 @@ def test_outbox_message_without_marks_or_time() -> None:
     assert message.label == "Custom kind"
     assert message.clock == ""
     assert message.state == ""
+
+
+def test_outbox_pool_wide_and_superseded_marked_when_the_emulator_does_not() -> None:
+    transport = outbox_answer(
+        [
+            {"username": "ann", "kind": "signup", "code": "111111", "time": 100.0},
+            {"username": "bob", "kind": "signup", "code": "222222", "time": 110.0},
+            {"username": "ann", "kind": "signup", "code": "333333", "time": 120.0},
+            {"username": "ann", "kind": "forgot_password", "code": "444444", "time": 90.0},
+        ]
+    )
+    box = Outbox("http://127.0.0.1:9", "us-east-1_abc", transport)
+    messages = run(box.messages())
+    assert transport.requests[0].url.endswith("/_emulator/outbox?pool_id=us-east-1_abc")
+    assert [(m.username, m.code, m.state) for m in messages] == [
+        ("ann", "333333", ""),
+        ("bob", "222222", ""),
+        ("ann", "111111", "superseded"),
+        ("ann", "444444", ""),
+    ]
+    assert messages[0].as_dict()["username"] == "ann"
+
+
+def test_outbox_marks_from_the_emulator_are_kept_as_they_are() -> None:
+    transport = outbox_answer(
+        [
+            {"username": "ann", "kind": "signup", "code": "1", "time": 1.0, "superseded": False},
+            {"username": "ann", "kind": "signup", "code": "2", "time": 2.0, "superseded": False},
+        ]
+    )
+    messages = run(Outbox("http://e", "p", transport).messages("ann"))
+    assert [m.state for m in messages] == ["", ""]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,6 +43,7 @@ class OutboxMessage:
     code: str
     destination: str
     time: float
+    username: str = ""
     used: bool = False
     superseded: bool = False
 
@@ -52,6 +53,7 @@ class OutboxMessage:
         stamp = item.get("time")
         return cls(
             kind=str(item.get("kind") or ""),
+            username=str(item.get("username") or ""),
             code=str(item.get("code") or ""),
             destination=str(item.get("destination") or ""),
             time=float(stamp) if isinstance(stamp, (int, float)) else 0.0,
@@ -80,6 +82,7 @@ class OutboxMessage:
         """JSON-ready fields for a page, readable ones included."""
         return {
             "kind": self.kind,
+            "username": self.username,
             "label": self.label,
             "code": self.code,
             "destination": self.destination,
@@ -105,9 +108,16 @@ class Outbox:
         self.pool_id = pool_id
         self.transport = transport if transport is not None else default_transport()
 
-    async def messages(self, username: str) -> list[OutboxMessage]:
-        """The user's messages, newest first."""
-        query = urlencode({"username": username, "pool_id": self.pool_id})
+    async def messages(self, username: str | None = None) -> list[OutboxMessage]:
+        """The pool's messages (or one user's), newest first.
+
+        An emulator that does not mark superseded messages itself gets them marked here: it
+        keeps one live code per user and kind, so every older one of the same pair is replaced.
+        """
+        params = {"pool_id": self.pool_id}
+        if username:
+            params = {"username": username, **params}
+        query = urlencode(params)
         request = HttpRequest("GET", f"{self.url}?{query}", {}, b"")
         response = await self.transport.send(request)
         if response.status != 200:
@@ -118,5 +128,14 @@ class Outbox:
             raise NetworkError(f"{self.url} did not answer JSON") from exc
         if isinstance(items, dict):
             items = items.get("messages") or []
-        found = [OutboxMessage.from_json(i) for i in items if isinstance(i, Mapping)]
-        return sorted(found, key=lambda m: m.time, reverse=True)
+        items = [i for i in items if isinstance(i, Mapping)]
+        found = sorted(map(OutboxMessage.from_json, items), key=lambda m: m.time, reverse=True)
+        if any("superseded" in i for i in items):
+            return found
+        seen: set[tuple[str, str]] = set()
+        marked = []
+        for message in found:
+            pair = (message.username, message.kind)
+            marked.append(replace(message, superseded=pair in seen))
+            seen.add(pair)
+        return marked
