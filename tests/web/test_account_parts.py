@@ -336,3 +336,14 @@ def test_outbox_marks_from_the_emulator_are_kept_as_they_are() -> None:
     )
     messages = run(Outbox("http://e", "p", transport).messages("ann"))
     assert [m.state for m in messages] == ["", ""]
+
+
+def test_demo_config_carries_the_pools_password_policy(emulator: Any, tmp_path: Any) -> None:
+    """The portal learns the policy from config.json (DescribeUserPool needs AWS credentials)."""
+    from cognito_emulator.seed import ensure_demo
+
+    config = ensure_demo(emulator.ctx(), emulator.endpoint, str(tmp_path / "config.json"))
+    assert json.loads((tmp_path / "config.json").read_text()) == config
+    pool = emulator.call("DescribeUserPool", {"UserPoolId": config["userPoolId"]})["UserPool"]
+    assert config["passwordPolicy"] == pool["Policies"]["PasswordPolicy"]
+    assert PasswordPolicy.from_config(config["passwordPolicy"]) == PasswordPolicy()
