@@ -43,10 +43,11 @@ function applyStorage(msg) {
 }
 
 export class PythonWorker {
-  constructor({ workerUrl = "/portal/worker.js", pyodideUrl, dist, config = {} } = {}) {
+  constructor({ workerUrl = "/portal/worker.js", pyodideUrl, dist, configUrl, config = {} } = {}) {
     const url = new URL(workerUrl, location.href);
     if (pyodideUrl) url.searchParams.set("pyodide", pyodideUrl);
     if (dist) url.searchParams.set("dist", dist);
+    if (configUrl !== undefined) url.searchParams.set("config", configUrl); // "": none
     this.worker = new Worker(url, { type: "module" });
     this.pending = new Map();
     this.nextId = 1;
@@ -73,11 +74,11 @@ export class PythonWorker {
   }
 
   on(kind, fn) {
-    this.listeners[kind].push(fn);
+    (this.listeners[kind] ||= []).push(fn);
   }
 
   _emit(kind, payload) {
-    for (const fn of this.listeners[kind]) fn(payload);
+    for (const fn of this.listeners[kind] || []) fn(payload);
   }
 
   _fatal(message) {
@@ -93,6 +94,7 @@ export class PythonWorker {
       this._emit("ready", msg);
       this._resolveReady(msg);
     } else if (msg.type === "fatal") this._fatal(msg.message);
+    else if (msg.type && msg.id === undefined) this._emit(msg.type, msg); // e.g. "ui" (components)
     else if (msg.id !== undefined && this.pending.has(msg.id)) {
       const { resolve, reject } = this.pending.get(msg.id);
       this.pending.delete(msg.id);

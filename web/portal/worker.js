@@ -7,7 +7,7 @@
 const params = new URL(self.location.href).searchParams;
 const PYODIDE_URL = params.get("pyodide") || "/vendor/pyodide.mjs";
 const DIST = params.get("dist") || "/dist/";
-const CONFIG_URL = params.get("config") || "/config.json";
+const CONFIG_URL = params.has("config") ? params.get("config") : "/config.json"; // "": none
 
 const post = (msg) => self.postMessage(msg);
 const progress = (stage, detail) => post({ type: "progress", stage, detail: detail || "" });
@@ -50,7 +50,7 @@ async function boot() {
   const [distManifest, fastManifest, config] = await Promise.all([
     fetchJson(DIST + "manifest.json"),
     fetchJson(DIST + "fastboot/manifest.json"),
-    fetchJson(CONFIG_URL),
+    CONFIG_URL ? fetchJson(CONFIG_URL) : null,
   ]);
   const name = wheelName(distManifest, fastManifest);
   if (!name) throw new Error("no SDK wheel named in " + DIST + "manifest.json");

@@ -40,6 +40,8 @@ class WorkerApp:
 
     def __init__(self, init: Mapping[str, Any], post: Post) -> None:
         self._post = post
+        #: Posts one JSON message to the main thread (components and storage use it).
+        self.post: Post = post
         self.config: dict[str, Any] = dict(init.get("config") or {})
         #: The application service registered by an installer (the portal's AccountService).
         self.account: object | None = None
@@ -136,6 +138,8 @@ def add_installer(installer: Callable[[WorkerApp], None]) -> None:
 def create_app(init_json: str, post: Post) -> WorkerApp:
     """Entry point called by worker.js: build the app from the page's init message."""
     app = WorkerApp(json.loads(init_json), post)
+    # <script type="py-auth"> code and the page's events (web/cognito-auth.js).
+    importlib.import_module(f"{__package__}.script").install(app)
     for installer in _INSTALLERS:
         installer(app)
     try:
