@@ -144,7 +144,7 @@ def create_app(init_json: str, post: Post) -> WorkerApp:
         installer(app)
     try:
         # The account portal's methods; absent from a build without the user flows.
-        account = importlib.import_module(f"{__package__}.account")
+        account = importlib.import_module(f"{__package__}.account_rpc")
     except ModuleNotFoundError:
         return app
     account.install(app)
