@@ -12,7 +12,7 @@ CPython and in the browser under Pyodide::
 __version__ = "0.1.0"
 
 from .attributes import AuthenticationDetails, CognitoUserAttribute
-from .challenges import Challenge
+from .challenges import Challenge, Choice, CodeDelivery, Field
 from .client import Client, RetryPolicy
 from .errors import *  # noqa: F403
 from .errors import __all__ as _error_names
@@ -49,6 +49,9 @@ __all__ = [
     "AuthenticationDetails",
     "CognitoUserAttribute",
     "Challenge",
+    "Choice",
+    "Field",
+    "CodeDelivery",
     # tokens
     "CognitoUserSession",
     "CognitoJwtToken",

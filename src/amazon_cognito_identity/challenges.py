@@ -1,38 +1,97 @@
-"""Sign-in challenges: the result objects and the ONE dispatcher that answers Cognito.
+"""Sign-in challenges as data: what Cognito asks, which inputs a UI shows, how to answer.
 
-Every sign-in answer (InitiateAuth / RespondToAuthChallenge) goes through :func:`dispatch`.
-It looks the challenge name up in :data:`HANDLERS` - one small handler per name - and
-either answers it itself (PASSWORD_VERIFIER, DEVICE_SRP_AUTH), pauses with a
-:class:`Challenge` for the caller to answer (MFA, new password, custom...), or finishes the
-sign-in (tokens, NewDeviceMetadata).
+Every challenge the caller answers has ONE home here: a :class:`ChallengeUnit` that reads
+the challenge's parameters, describes its inputs (:class:`Field`) and where a code went
+(:class:`CodeDelivery`), and turns the values a user typed into Cognito's
+``ChallengeResponses`` (or into the set-up call it needs first). :data:`UNITS` maps a
+challenge name to its unit; nothing else in the SDK spells challenge names to render or
+answer them.
+
+Adding a challenge is one change here: write a unit and register it with :func:`unit`.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
-from collections.abc import Awaitable, Callable, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import CognitoError, InvalidParameterError, InvalidResponseError
-from .srp import AuthenticationHelper, format_timestamp, parse_srp_int, password_claim_signature
-from .tokens import CognitoUserSession
-
-if TYPE_CHECKING:
-    from .user import CognitoUser
+from .errors import InvalidParameterError, InvalidResponseError
 
 __all__ = [
-    "HANDLERS",
+    "MFA_LABELS",
+    "UNITS",
     "USER_ATTRIBUTES_PREFIX",
     "Challenge",
-    "SignInContext",
-    "dispatch",
-    "is_device_not_found",
+    "ChallengeUnit",
+    "Choice",
+    "CodeDelivery",
+    "Field",
+    "Reply",
+    "unit",
+    "unit_for",
 ]
 
 #: Prefix of attribute names in NEW_PASSWORD_REQUIRED's parameters and answers.
 USER_ATTRIBUTES_PREFIX = "userAttributes."
+
+#: Default English labels of the MFA types a user may pick or set up.
+MFA_LABELS = {
+    "SMS_MFA": "Text message (SMS)",
+    "SOFTWARE_TOKEN_MFA": "Authenticator app",
+    "EMAIL_OTP": "Email",
+}
+
+#: MFA types the MFA_SETUP challenge can set up without a signed-in session (as Amplify:
+#: SMS needs a verified phone number, which cannot be added mid sign-in).
+SETUP_TYPES = ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a ``choice`` field: the value to answer and its default label."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a challenge, as a UI renders it.
+
+    Attributes:
+        name: the key of this input in ``answer(values)``.
+        kind: ``"code"``, ``"password"``, ``"new_password"``, ``"choice"``, ``"attribute"``,
+            ``"text"`` or ``"secret"`` (read-only: shown, never typed).
+        label: default English label; UIs translate by ``f"{challenge}.{name}"`` or kind.
+        required: whether ``answer`` needs a non-empty value.
+        choices: the options of a ``choice`` field.
+        value / uri: for a ``secret`` field, the value to show and an ``otpauth://`` URI.
+        autocomplete / input_mode: HTML hints (``"one-time-code"``, ``"numeric"``...).
+        shown_when: ``(other field, values)``: show this field only for those values.
+    """
+
+    name: str
+    kind: str
+    label: str
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    value: str | None = None
+    uri: str | None = None
+    autocomplete: str | None = None
+    input_mode: str | None = None
+    shown_when: tuple[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class CodeDelivery:
+    """Where the code of a code challenge went: ``medium`` is ``"SMS"``, ``"EMAIL"`` or
+    ``"TOTP"`` (an authenticator app); ``destination`` is the masked address, if known."""
+
+    medium: str
+    destination: str | None = None
 
 
 @dataclass
@@ -46,187 +105,359 @@ class Challenge:
         parameters: the ChallengeParameters as sent by Cognito.
         user_attributes / required_attributes: for NEW_PASSWORD_REQUIRED, the user's
             current attributes and the names still required (``userAttributes.`` removed).
+        fields: the inputs to ask for (see :class:`Field`); answer them with
+            ``CognitoUser.answer({field.name: value, ...})``.
+        delivery: where the code went, for code challenges.
+        step: the SDK's own progress inside a multi-step challenge (MFA_SETUP:
+            ``{"mfa_type": ..., "secret": ...}``); empty at first.
 
-    Answer with the matching :class:`~amazon_cognito_identity.user.CognitoUser` method:
-    ``send_mfa_code``, ``send_mfa_selection_answer``, ``associate_software_token`` +
-    ``verify_software_token``, ``complete_new_password_challenge``,
-    ``send_custom_challenge_answer``.
+    The JS-named methods (``send_mfa_code``, ``send_mfa_selection_answer``,
+    ``associate_software_token`` + ``verify_software_token``,
+    ``complete_new_password_challenge``, ``send_custom_challenge_answer``) answer too.
     """
 
     name: str
     parameters: dict[str, Any] = field(default_factory=dict)
     user_attributes: dict[str, Any] | None = None
     required_attributes: list[str] | None = None
+    fields: tuple[Field, ...] = ()
+    delivery: CodeDelivery | None = None
+    step: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        found = unit_for(self.name)
+        if found is not None:
+            found.read(self)
 
 
-@dataclass
-class SignInContext:
-    """What a sign-in carries from one step to the next."""
+@dataclass(frozen=True)
+class Reply:
+    """What answering a challenge sends: ``RespondToAuthChallenge`` with ``responses`` as
+    ChallengeResponses (USERNAME, DEVICE_KEY and SECRET_HASH are added by the engine), or
+    another operation of a multi-step challenge (``AssociateSoftwareToken``,
+    ``VerifySoftwareToken``) with ``responses`` as its parameters."""
 
-    password: str | None = None
-    client_metadata: Mapping[str, str] | None = None
-    helper: AuthenticationHelper | None = None
-
-
-Result = CognitoUserSession | Challenge
-Handler = Callable[["CognitoUser", dict[str, Any], SignInContext], Awaitable[Result]]
-
-
-def is_device_not_found(err: CognitoError) -> bool:
-    """True for the service's "device does not exist" answer."""
-    return err.code == "ResourceNotFoundException" and "device" in err.message.lower()
+    responses: dict[str, str]
+    operation: str = "RespondToAuthChallenge"
+    step: dict[str, str] = field(default_factory=dict)
 
 
-async def dispatch(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) -> Result:
-    """Route one sign-in answer to the handler of its challenge (or finish the sign-in)."""
-    name = data.get("ChallengeName")
-    if data.get("AuthenticationResult") or not name:
-        return await _success(user, data, ctx)
-    if not isinstance(name, str):
-        raise InvalidResponseError(f"ChallengeName is not a string: {type(name).__name__}")
-    handler = HANDLERS.get(name, _pause)
-    return await handler(user, data, ctx)
+class ChallengeUnit:
+    """Reads one kind of challenge, describes its inputs and builds its answer.
+
+    Subclasses set :attr:`name` and override :meth:`describe` and :meth:`reply`.
+    """
+
+    name: str = ""
+
+    def read(self, challenge: Challenge) -> None:
+        """Fill ``challenge.fields`` and ``challenge.delivery`` from its parameters."""
+        challenge.fields, challenge.delivery = self.describe(challenge)
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        """The inputs of ``challenge`` and where its code went."""
+        return (), None
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        """The answer to send for ``values`` (already checked against the fields)."""
+        raise InvalidParameterError(f"challenge {challenge.name} cannot be answered")
+
+    def check(self, challenge: Challenge, values: Mapping[str, str]) -> None:
+        """Refuse missing required values and names that are no field of the challenge."""
+        names = {f.name for f in challenge.fields if f.kind != "secret"}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise InvalidParameterError(
+                f"{challenge.name} has no field {', '.join(unknown)} (fields: "
+                f"{', '.join(sorted(names)) or 'none'})"
+            )
+        for f in challenge.fields:
+            if f.kind == "secret" or not f.required:
+                continue
+            if not _visible(f, values):
+                continue
+            value = values.get(f.name)
+            if not isinstance(value, str) or not value:
+                raise InvalidParameterError(f"{challenge.name} needs a value for {f.name!r}")
+            if f.choices and value not in {c.value for c in f.choices}:
+                raise InvalidParameterError(
+                    f"{value!r} is not one of {', '.join(c.value for c in f.choices)}"
+                )
+
+    def answer(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        """Check ``values`` and build the reply."""
+        self.check(challenge, values)
+        return self.reply(challenge, values)
 
 
-def _params(data: dict[str, Any]) -> dict[str, Any]:
-    params = data.get("ChallengeParameters") or {}
-    if not isinstance(params, dict):
-        raise InvalidResponseError("ChallengeParameters is not an object")
-    return params
+def _visible(f: Field, values: Mapping[str, str]) -> bool:
+    if f.shown_when is None:
+        return True
+    other, allowed = f.shown_when
+    return values.get(other) in allowed
 
 
-async def _pause(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) -> Result:
-    """SMS_MFA, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP, CUSTOM_CHALLENGE and any
-    challenge this SDK does not answer itself: hand it to the caller."""
-    user.Session = data.get("Session")
-    user.challenge_name = data["ChallengeName"]
-    return Challenge(data["ChallengeName"], _params(data))
+#: Challenge name -> its unit.
+UNITS: dict[str, ChallengeUnit] = {}
 
 
-async def _new_password_required(
-    user: CognitoUser, data: dict[str, Any], ctx: SignInContext
-) -> Result:
-    user.Session = data.get("Session")
-    user.challenge_name = "NEW_PASSWORD_REQUIRED"
-    params = _params(data)
+def unit(cls: type[ChallengeUnit]) -> type[ChallengeUnit]:
+    """Class decorator: register one instance of ``cls`` under ``cls.name``."""
+    UNITS[cls.name] = cls()
+    return cls
+
+
+def unit_for(name: str) -> ChallengeUnit | None:
+    """The unit answering challenge ``name``, or None when the SDK knows no such challenge."""
+    return UNITS.get(name)
+
+
+def json_list(params: Mapping[str, Any], key: str, *, strict: bool = True) -> list[str]:
+    """A JSON-encoded list of strings among the parameters (``[]`` when absent).
+
+    ``strict=False`` (lists of MFA type names) also reads a list not written as JSON
+    (``['SMS_MFA']``, as some emulators send) by its upper-case names.
+    """
+    raw = params.get(key)
+    if raw in (None, ""):
+        return []
     try:
-        attrs = json.loads(params.get("userAttributes") or "{}")
-        raw_required = json.loads(params.get("requiredAttributes") or "[]")
+        value = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError as err:
-        raise InvalidResponseError(f"bad NEW_PASSWORD_REQUIRED parameters: {err}") from err
-    required = [
-        r[len(USER_ATTRIBUTES_PREFIX) :] if r.startswith(USER_ATTRIBUTES_PREFIX) else r
-        for r in raw_required
-    ]
-    return Challenge("NEW_PASSWORD_REQUIRED", params, attrs, required)
+        if not strict and isinstance(raw, str):
+            return re.findall(r"[A-Z][A-Z0-9_]*", raw)
+        raise InvalidResponseError(f"{key} is not JSON: {err}") from err
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidResponseError(f"{key} is not a list of strings")
+    return value
 
 
-def _claim(
-    helper: AuthenticationHelper,
-    pool_name: str,
-    user_id: str,
-    password: str,
-    params: dict[str, Any],
-) -> dict[str, str]:
-    """The PASSWORD_CLAIM answer of one SRP exchange (shared by user and device SRP)."""
-    try:
-        server_b = parse_srp_int(params["SRP_B"])
-        salt = parse_srp_int(params["SALT"])
-        secret_block = params["SECRET_BLOCK"]
-    except (KeyError, ValueError, TypeError) as err:
-        raise InvalidResponseError(f"bad SRP challenge parameters: {err}") from err
-    key = helper.get_password_authentication_key(user_id, password, server_b, salt)
-    timestamp = format_timestamp()
-    return {
-        "PASSWORD_CLAIM_SECRET_BLOCK": secret_block,
-        "TIMESTAMP": timestamp,
-        "PASSWORD_CLAIM_SIGNATURE": password_claim_signature(
-            key, pool_name, user_id, secret_block, timestamp
-        ),
-    }
+def mfa_choices(names: list[str]) -> tuple[Choice, ...]:
+    """Choices for MFA type names, labelled in English."""
+    return tuple(Choice(n, MFA_LABELS.get(n, n)) for n in names)
 
 
-async def _password_verifier(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) -> Result:
-    params = _params(data)
-    if ctx.helper is None or ctx.password is None:
-        raise InvalidParameterError("PASSWORD_VERIFIER needs the SRP helper and the password")
-    # Cognito names the user by USER_ID_FOR_SRP from now on; storage keys follow it.
-    user._set_username(str(params.get("USER_ID_FOR_SRP") or user.username))
-    user._load_device_keys()
-    answers = {"USERNAME": user.username}
-    answers.update(
-        _claim(ctx.helper, user.pool.get_user_pool_name(), user.username, ctx.password, params)
-    )
-    if user.device_key:
-        answers["DEVICE_KEY"] = user.device_key
-    try:
-        reply = await user._respond(
-            "PASSWORD_VERIFIER", answers, data.get("Session"), ctx.client_metadata
-        )
-    except CognitoError as err:
-        if not (answers.get("DEVICE_KEY") and is_device_not_found(err)):
-            raise
-        # The service forgot this device: drop its keys and answer once more without it.
-        user._clear_device_keys()
-        del answers["DEVICE_KEY"]
-        reply = await user._respond(
-            "PASSWORD_VERIFIER", answers, data.get("Session"), ctx.client_metadata
-        )
-    return await dispatch(user, reply, ctx)
+def code_field(label: str = "Code") -> Field:
+    """The one-time code input of a code challenge."""
+    return Field("code", "code", label, autocomplete="one-time-code", input_mode="numeric")
 
 
-async def _device_srp_auth(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) -> Result:
-    user._load_device_keys()
-    if not (user.device_key and user.device_group_key and user.random_password):
-        raise InvalidParameterError("DEVICE_SRP_AUTH asked but no device keys are stored")
-    helper = AuthenticationHelper(user.device_group_key)
-    first = await user._respond(
-        "DEVICE_SRP_AUTH",
-        {
-            "USERNAME": user.username,
-            "DEVICE_KEY": user.device_key,
-            "SRP_A": helper.get_large_a_hex(),
-        },
-        data.get("Session"),
-        None,  # never ClientMetadata on DEVICE_* (as the JS SDK)
-    )
-    answers = {"USERNAME": user.username, "DEVICE_KEY": user.device_key}
-    answers.update(
-        _claim(helper, user.device_group_key, user.device_key, user.random_password, _params(first))
-    )
-    reply = await user._respond("DEVICE_PASSWORD_VERIFIER", answers, first.get("Session"), None)
-    return await dispatch(user, reply, ctx)
+# ---- the units ------------------------------------------------------------------------
 
 
-async def _success(user: CognitoUser, data: dict[str, Any], ctx: SignInContext) -> Result:
-    result = data.get("AuthenticationResult")
-    if not isinstance(result, dict):
-        raise InvalidResponseError("sign-in answer has neither a challenge nor tokens")
-    session = user._session_from_result(result)
-    device = result.get("NewDeviceMetadata")
-    device_keys: dict[str, str] | None = None
-    user.user_confirmation_necessary = False
-    if isinstance(device, dict) and device.get("DeviceKey") and device.get("DeviceGroupKey"):
-        try:
-            device_keys = await user._confirm_new_device(session, device)
-        except CognitoError as err:
-            # Remembering the device is a bonus: the sign-in itself succeeded.
-            warnings.warn(f"ConfirmDevice failed, device not remembered: {err}", stacklevel=2)
-            user.device_error = err
-    user.Session = None
-    user.challenge_name = None
-    user._commit_sign_in(session, device_keys)
-    return session
+class CodeUnit(ChallengeUnit):
+    """A challenge answered with one code (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_OTP)."""
+
+    medium = "SMS"
+    response_key = ""
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        params = challenge.parameters
+        medium = params.get("CODE_DELIVERY_DELIVERY_MEDIUM") or self.medium
+        destination = params.get("CODE_DELIVERY_DESTINATION") or None
+        return (code_field(),), CodeDelivery(str(medium), destination)
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        code = values["code"]
+        # As the JS SDK's sendMFACode: SMS_MFA_CODE always, plus the kind's own key.
+        responses = {"SMS_MFA_CODE": code}
+        if self.response_key:
+            responses[self.response_key] = code
+        return Reply(responses)
 
 
-#: Challenge name -> its handler. Names not listed are handed to the caller as-is.
-HANDLERS: dict[str, Handler] = {
-    "SMS_MFA": _pause,
-    "SOFTWARE_TOKEN_MFA": _pause,
-    "SELECT_MFA_TYPE": _pause,
-    "MFA_SETUP": _pause,
-    "CUSTOM_CHALLENGE": _pause,
-    "NEW_PASSWORD_REQUIRED": _new_password_required,
-    "PASSWORD_VERIFIER": _password_verifier,
-    "DEVICE_SRP_AUTH": _device_srp_auth,
+@unit
+class SmsMfa(CodeUnit):
+    """SMS_MFA: the code texted to the user's phone."""
+
+    name = "SMS_MFA"
+
+
+@unit
+class SoftwareTokenMfa(CodeUnit):
+    """SOFTWARE_TOKEN_MFA: the code of the user's authenticator app."""
+
+    name = "SOFTWARE_TOKEN_MFA"
+    medium = "TOTP"
+    response_key = "SOFTWARE_TOKEN_MFA_CODE"
+
+
+@unit
+class EmailOtp(CodeUnit):
+    """EMAIL_OTP: the code e-mailed to the user."""
+
+    name = "EMAIL_OTP"
+    medium = "EMAIL"
+    response_key = "EMAIL_OTP_CODE"
+
+
+@unit
+class SmsOtp(CodeUnit):
+    """SMS_OTP: the code texted to the user (passwordless and MFA)."""
+
+    name = "SMS_OTP"
+    response_key = "SMS_OTP_CODE"
+
+
+@unit
+class SelectMfaType(ChallengeUnit):
+    """SELECT_MFA_TYPE: pick one of MFAS_CAN_CHOOSE."""
+
+    name = "SELECT_MFA_TYPE"
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        choices = mfa_choices(json_list(challenge.parameters, "MFAS_CAN_CHOOSE", strict=False))
+        return (Field("mfa_type", "choice", "Verification method", choices=choices),), None
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        return Reply({"ANSWER": values["mfa_type"]})
+
+
+@unit
+class MfaSetup(ChallengeUnit):
+    """MFA_SETUP: pick a type (when there is a choice), then set it up.
+
+    TOTP: the SDK associates a secret (AssociateSoftwareToken with the challenge's
+    session), shows it (``secret``), verifies the first ``code`` (VerifySoftwareToken),
+    then answers MFA_SETUP. Email: the user gives the ``email`` address and Cognito
+    answers with an EMAIL_OTP challenge for its code.
+    """
+
+    name = "MFA_SETUP"
+
+    def types(self, challenge: Challenge) -> list[str]:
+        """The MFA types this challenge can set up (TOTP when the service names none)."""
+        offered = json_list(challenge.parameters, "MFAS_CAN_SETUP", strict=False)
+        types = [t for t in offered if t in SETUP_TYPES]
+        return types or ["SOFTWARE_TOKEN_MFA"]
+
+    def chosen(self, challenge: Challenge) -> str | None:
+        """The type being set up, or None while the user still has to pick."""
+        if challenge.step.get("mfa_type"):
+            return challenge.step["mfa_type"]
+        types = self.types(challenge)
+        return types[0] if len(types) == 1 else None
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        kind = self.chosen(challenge)
+        secret = challenge.step.get("secret")
+        if kind is None:
+            choices = mfa_choices(self.types(challenge))
+            return (Field("mfa_type", "choice", "Set up", choices=choices),), None
+        if kind == "EMAIL_OTP":
+            email = Field("email", "attribute", "Email", autocomplete="email")
+            return (email,), None
+        if not secret:  # TOTP chosen but no secret yet: the SDK associates one first
+            return (), None
+        label = challenge.step.get("label") or challenge.parameters.get("USER_ID_FOR_SRP") or ""
+        uri = totp_uri(secret, str(label), challenge.step.get("issuer") or "")
+        return (
+            Field("secret", "secret", "Secret key", required=False, value=secret, uri=uri),
+            code_field(),
+            Field("device_name", "text", "Device name", required=False),
+        ), CodeDelivery("TOTP")
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        kind = values.get("mfa_type") or self.chosen(challenge)
+        if kind == "EMAIL_OTP":
+            if "email" not in values:  # picked email: ask for the address next
+                return Reply({}, operation="", step={"mfa_type": kind})
+            return Reply({"EMAIL": values["email"]}, step={"mfa_type": kind})
+        if not challenge.step.get("secret"):
+            return Reply({}, operation="AssociateSoftwareToken", step={"mfa_type": str(kind)})
+        params = {"UserCode": values["code"]}
+        if values.get("device_name"):
+            params["FriendlyDeviceName"] = values["device_name"]
+        return Reply(params, operation="VerifySoftwareToken", step=dict(challenge.step))
+
+
+def totp_uri(secret: str, label: str, issuer: str = "") -> str:
+    """The ``otpauth://totp/...`` URI authenticator apps scan from a QR code."""
+    from urllib.parse import quote
+
+    name = f"{issuer}:{label}" if issuer else label
+    uri = f"otpauth://totp/{quote(name)}?secret={quote(secret)}"
+    return uri + (f"&issuer={quote(issuer)}" if issuer else "")
+
+
+_ATTRIBUTE_AUTOCOMPLETE = {
+    "email": "email",
+    "phone_number": "tel",
+    "name": "name",
+    "given_name": "given-name",
+    "family_name": "family-name",
+    "middle_name": "additional-name",
+    "nickname": "nickname",
+    "preferred_username": "username",
+    "address": "street-address",
+    "birthdate": "bday",
+    "gender": "sex",
+    "locale": "language",
+    "website": "url",
 }
+
+
+def _strip_prefix(name: str) -> str:
+    return name[len(USER_ATTRIBUTES_PREFIX) :] if name.startswith(USER_ATTRIBUTES_PREFIX) else name
+
+
+@unit
+class NewPasswordRequired(ChallengeUnit):
+    """NEW_PASSWORD_REQUIRED: a new password, and every attribute the pool still needs."""
+
+    name = "NEW_PASSWORD_REQUIRED"
+
+    def read(self, challenge: Challenge) -> None:
+        params = challenge.parameters
+        if challenge.user_attributes is None or challenge.required_attributes is None:
+            try:
+                attrs = json.loads(params.get("userAttributes") or "{}")
+                required = json_list(params, "requiredAttributes")
+            except ValueError as err:
+                raise InvalidResponseError(f"bad NEW_PASSWORD_REQUIRED parameters: {err}") from err
+            if not isinstance(attrs, dict):
+                raise InvalidResponseError("userAttributes is not an object")
+            if challenge.user_attributes is None:
+                challenge.user_attributes = attrs
+            if challenge.required_attributes is None:
+                challenge.required_attributes = [_strip_prefix(r) for r in required]
+        super().read(challenge)
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        fields = [
+            Field("new_password", "new_password", "New password", autocomplete="new-password")
+        ]
+        for name in challenge.required_attributes or []:
+            label = name.removeprefix("custom:").replace("_", " ").capitalize()
+            fields.append(
+                Field(name, "attribute", label, autocomplete=_ATTRIBUTE_AUTOCOMPLETE.get(name))
+            )
+        return tuple(fields), None
+
+    def check(self, challenge: Challenge, values: Mapping[str, str]) -> None:
+        # Any attribute may be given besides the required ones (as the JS SDK allows).
+        extra = {k: v for k, v in values.items() if k not in {f.name for f in challenge.fields}}
+        if any(not isinstance(v, str) for v in extra.values()):
+            raise InvalidParameterError("attribute values must be strings")
+        known = {k: v for k, v in values.items() if k not in extra}
+        super().check(challenge, known)
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        responses = {
+            USER_ATTRIBUTES_PREFIX + k: v for k, v in values.items() if k != "new_password"
+        }
+        responses["NEW_PASSWORD"] = values["new_password"]
+        return Reply(responses)
+
+
+@unit
+class CustomChallenge(ChallengeUnit):
+    """CUSTOM_CHALLENGE: one answer, checked by the pool's Lambda triggers."""
+
+    name = "CUSTOM_CHALLENGE"
+
+    def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
+        return (Field("answer", "text", "Answer", autocomplete="off"),), None
+
+    def reply(self, challenge: Challenge, values: Mapping[str, str]) -> Reply:
+        return Reply({"ANSWER": values["answer"]})

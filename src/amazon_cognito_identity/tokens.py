@@ -171,6 +171,8 @@ class CognitoUserSession:
         refresh_token: optional (an empty one when omitted).
         clock_drift: seconds the local clock is ahead of the service; computed from the
             tokens' ``iat`` when ``None``.
+        now: the current time for that computation (Unix seconds); the system clock when
+            None.
     """
 
     def __init__(
@@ -180,6 +182,7 @@ class CognitoUserSession:
         access_token: CognitoAccessToken,
         refresh_token: CognitoRefreshToken | None = None,
         clock_drift: int | None = None,
+        now: float | None = None,
     ) -> None:
         if id_token is None or access_token is None:
             raise InvalidParameterError("Id token and Access Token must be present.")
@@ -187,7 +190,7 @@ class CognitoUserSession:
         self.access_token = access_token
         self.refresh_token = refresh_token if refresh_token is not None else CognitoRefreshToken()
         self.clock_drift: int = (
-            self.calculate_clock_drift() if clock_drift is None else int(clock_drift)
+            self.calculate_clock_drift(now) if clock_drift is None else int(clock_drift)
         )
 
     def get_id_token(self) -> CognitoIdToken:

@@ -17,13 +17,7 @@ from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .attributes import AuthenticationDetails, CognitoUserAttribute, attribute_list
-from .challenges import (
-    USER_ATTRIBUTES_PREFIX,
-    Challenge,
-    SignInContext,
-    dispatch,
-    is_device_not_found,
-)
+from .challenges import Challenge, MfaSetup, unit_for
 from .errors import (
     CognitoError,
     InvalidParameterError,
@@ -40,6 +34,7 @@ from .handlers import (
     is_node_style,
     run_with_callback,
 )
+from .signin import SignInContext, dispatch, is_device_not_found
 from .srp import AuthenticationHelper
 from .tokens import CognitoAccessToken, CognitoIdToken, CognitoRefreshToken, CognitoUserSession
 
@@ -52,6 +47,8 @@ __all__ = ["AUTH_FLOWS", "CognitoUser"]
 #: The flows ``authenticate_user`` knows.
 AUTH_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH")
 _MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_OTP")
+# Challenges whose answer carries the remembered device's key (as the JS SDK).
+_DEVICE_KEY_CHALLENGES = (*_MFA_CHALLENGES, "CUSTOM_CHALLENGE")
 SUCCESS = "SUCCESS"
 
 # In-flight refreshes by (event loop, client id, refresh token): concurrent get_session /
@@ -85,6 +82,8 @@ class CognitoUser:
         #: Session string of the challenge in progress (the JS SDK's ``user.Session``).
         self.Session: str | None = None
         self.challenge_name: str | None = None
+        #: The challenge waiting for :meth:`answer`, if any.
+        self.challenge: Challenge | None = None
         self.sign_in_user_session: CognitoUserSession | None = None
         self.authentication_flow_type: str = "USER_SRP_AUTH"
         self.device_key: str | None = None
@@ -193,6 +192,7 @@ class CognitoUser:
                     self.storage.get_item(self._key("refreshToken")) or ""
                 ),
                 clock_drift=drift,
+                now=self.pool.clock(),
             )
         except CognitoError:
             return None  # a corrupt cache is the same as none: sign in again
@@ -203,6 +203,7 @@ class CognitoUser:
                 id_token=CognitoIdToken(result["IdToken"]),
                 access_token=CognitoAccessToken(result["AccessToken"]),
                 refresh_token=CognitoRefreshToken(result.get("RefreshToken") or ""),
+                now=self.pool.clock(),
             )
         except KeyError as err:
             raise InvalidResponseError(f"AuthenticationResult lacks {err}") from err
@@ -239,7 +240,7 @@ class CognitoUser:
     async def _access_token(self) -> str:
         """The access token of a valid session, refreshing an expired one when possible."""
         session = self.sign_in_user_session
-        if session is None or not session.is_valid():
+        if session is None or not session.is_valid(self.pool.clock()):
             if session is None or not session.get_refresh_token().get_token():
                 raise NotAuthenticatedError("User is not authenticated")
             session = await self._refresh(session.get_refresh_token().get_token(), None)
@@ -447,6 +448,84 @@ class CognitoUser:
 
         return self._sign_in(go(), callback)
 
+    def answer(
+        self,
+        values: Mapping[str, str],
+        client_metadata: Mapping[str, str] | None = None,
+        callback: Any = None,
+    ) -> Awaitable[CognitoUserSession | Challenge]:
+        """Answer the current challenge with ``{field name: value}`` (see
+        :attr:`Challenge.fields`). Returns the session, or the next :class:`Challenge`."""
+
+        async def go() -> CognitoUserSession | Challenge:
+            if self.challenge is None:
+                raise InvalidParameterError("there is no challenge to answer")
+            return await self._answer(self.challenge, values, client_metadata)
+
+        return self._sign_in(go(), callback)
+
+    def _named_challenge(self, name: str) -> Challenge:
+        """The current challenge when it is ``name``; else ``name`` with no parameters (the
+        JS style: answer what the caller says, with the stored ``Session``)."""
+        if self.challenge is not None and self.challenge.name == name:
+            return self.challenge
+        return Challenge(name)
+
+    async def _answer(
+        self,
+        challenge: Challenge,
+        values: Mapping[str, str],
+        client_metadata: Mapping[str, str] | None,
+    ) -> CognitoUserSession | Challenge:
+        unit = unit_for(challenge.name)
+        if unit is None:
+            raise InvalidParameterError(f"this SDK cannot answer challenge {challenge.name}")
+        reply = unit.answer(challenge, values)
+        if reply.operation == "":  # a step inside the challenge: describe the next inputs
+            return self._set_challenge(
+                Challenge(challenge.name, challenge.parameters, step=reply.step)
+            )
+        if reply.operation == "AssociateSoftwareToken":
+            return await self._associate_for_setup(challenge, reply.step)
+        if reply.operation == "VerifySoftwareToken":
+            return await self._finish_totp_setup(reply.responses)
+        self._load_device_keys()
+        answers = {"USERNAME": self.username, **reply.responses}
+        if self.device_key and challenge.name in _DEVICE_KEY_CHALLENGES:
+            answers["DEVICE_KEY"] = self.device_key
+        data = await self._respond(challenge.name, answers, self.Session, client_metadata)
+        return await dispatch(self, data, SignInContext(client_metadata=client_metadata))
+
+    def _set_challenge(self, challenge: Challenge) -> Challenge:
+        self.challenge = challenge
+        self.challenge_name = challenge.name
+        return challenge
+
+    async def _prepare_challenge(self, challenge: Challenge) -> Challenge:
+        """MFA_SETUP with TOTP as the only choice: associate the secret at once."""
+        if (
+            challenge.name == "MFA_SETUP"
+            and MfaSetup().chosen(challenge) == "SOFTWARE_TOKEN_MFA"
+            and not challenge.step.get("secret")
+        ):
+            return await self._associate_for_setup(challenge, {"mfa_type": "SOFTWARE_TOKEN_MFA"})
+        return self._set_challenge(challenge)
+
+    async def _associate_for_setup(self, challenge: Challenge, step: dict[str, str]) -> Challenge:
+        data = await self.client.call("AssociateSoftwareToken", {"Session": self.Session})
+        self.Session = data.get("Session") or self.Session
+        secret = data.get("SecretCode")
+        if not isinstance(secret, str) or not secret:
+            raise InvalidResponseError("AssociateSoftwareToken answered no SecretCode")
+        step = {**step, "secret": secret, "label": self.username}
+        return self._set_challenge(Challenge(challenge.name, challenge.parameters, step=step))
+
+    async def _finish_totp_setup(self, params: Mapping[str, str]) -> CognitoUserSession | Challenge:
+        data = await self.client.call("VerifySoftwareToken", {"Session": self.Session, **params})
+        self.Session = data.get("Session") or self.Session
+        reply = await self._respond("MFA_SETUP", {"USERNAME": self.username}, self.Session, None)
+        return await dispatch(self, reply, SignInContext())
+
     def send_custom_challenge_answer(
         self,
         answer_challenge: str,
@@ -454,16 +533,9 @@ class CognitoUser:
         client_metadata: Mapping[str, str] | None = None,
     ) -> Awaitable[CognitoUserSession | Challenge]:
         """Answer a CUSTOM_CHALLENGE."""
-
-        async def go() -> CognitoUserSession | Challenge:
-            self._load_device_keys()
-            answers = {"USERNAME": self.username, "ANSWER": answer_challenge}
-            if self.device_key:
-                answers["DEVICE_KEY"] = self.device_key
-            data = await self._respond("CUSTOM_CHALLENGE", answers, self.Session, client_metadata)
-            return await dispatch(self, data, SignInContext(client_metadata=client_metadata))
-
-        return self._sign_in(go(), callback)
+        challenge = self._named_challenge("CUSTOM_CHALLENGE")
+        coro = self._answer(challenge, {"answer": answer_challenge}, client_metadata)
+        return self._sign_in(coro, callback)
 
     def send_mfa_code(
         self,
@@ -472,35 +544,23 @@ class CognitoUser:
         mfa_type: str | None = None,
         client_metadata: Mapping[str, str] | None = None,
     ) -> Awaitable[CognitoUserSession | Challenge]:
-        """Answer SMS_MFA or SOFTWARE_TOKEN_MFA (default: the challenge just received)."""
-
-        async def go() -> CognitoUserSession | Challenge:
-            kind = mfa_type or (
-                self.challenge_name if self.challenge_name in _MFA_CHALLENGES else "SMS_MFA"
-            )
-            answers = {"USERNAME": self.username, "SMS_MFA_CODE": confirmation_code}
-            if kind == "SOFTWARE_TOKEN_MFA":
-                answers["SOFTWARE_TOKEN_MFA_CODE"] = confirmation_code
-            elif kind in ("EMAIL_OTP", "SMS_OTP"):
-                answers[f"{kind}_CODE"] = confirmation_code
-            if self.device_key:
-                answers["DEVICE_KEY"] = self.device_key
-            data = await self._respond(kind, answers, self.Session, client_metadata)
-            return await dispatch(self, data, SignInContext(client_metadata=client_metadata))
-
-        return self._sign_in(go(), callback)
+        """Answer SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP or SMS_OTP (default: the
+        challenge just received, else SMS_MFA as the JS SDK)."""
+        kind = mfa_type or (
+            self.challenge_name if self.challenge_name in _MFA_CHALLENGES else "SMS_MFA"
+        )
+        challenge = self._named_challenge(kind)
+        coro = self._answer(challenge, {"code": confirmation_code}, client_metadata)
+        return self._sign_in(coro, callback)
 
     def send_mfa_selection_answer(
         self, answer_challenge: str, callback: Any = None
     ) -> Awaitable[CognitoUserSession | Challenge]:
-        """Answer SELECT_MFA_TYPE with ``"SMS_MFA"`` or ``"SOFTWARE_TOKEN_MFA"``."""
-
-        async def go() -> CognitoUserSession | Challenge:
-            answers = {"USERNAME": self.username, "ANSWER": answer_challenge}
-            data = await self._respond("SELECT_MFA_TYPE", answers, self.Session, None)
-            return await dispatch(self, data, SignInContext())
-
-        return self._sign_in(go(), callback)
+        """Answer SELECT_MFA_TYPE with ``"SMS_MFA"``, ``"SOFTWARE_TOKEN_MFA"`` or
+        ``"EMAIL_OTP"``."""
+        challenge = self._named_challenge("SELECT_MFA_TYPE")
+        coro = self._answer(challenge, {"mfa_type": answer_challenge}, None)
+        return self._sign_in(coro, callback)
 
     def complete_new_password_challenge(
         self,
@@ -514,31 +574,29 @@ class CognitoUser:
         async def go() -> CognitoUserSession | Challenge:
             if not new_password:
                 raise InvalidParameterError("New password is required.")
-            answers = {
-                USER_ATTRIBUTES_PREFIX + k: v for k, v in (required_attribute_data or {}).items()
-            }
-            answers["NEW_PASSWORD"] = new_password
-            answers["USERNAME"] = self.username
-            data = await self._respond(
-                "NEW_PASSWORD_REQUIRED", answers, self.Session, client_metadata
-            )
-            ctx = SignInContext(client_metadata=client_metadata)
-            return await dispatch(self, data, ctx)
+            values = {**(required_attribute_data or {}), "new_password": new_password}
+            challenge = self._named_challenge("NEW_PASSWORD_REQUIRED")
+            return await self._answer(challenge, values, client_metadata)
 
         return self._sign_in(go(), callback)
 
     # ---- MFA --------------------------------------------------------------------------
 
     def associate_software_token(self, callback: Any = None) -> Awaitable[str]:
-        """AssociateSoftwareToken: returns the TOTP secret (during MFA_SETUP or signed in)."""
+        """AssociateSoftwareToken: returns the TOTP secret (during MFA_SETUP or signed in).
+
+        During MFA_SETUP the SDK has usually associated the secret already (it is the
+        challenge's ``secret`` field): that secret is returned without another request."""
 
         async def go() -> str:
             if self._has_valid_session():
                 data = await self._authed("AssociateSoftwareToken", {})
-            else:
-                data = await self.client.call("AssociateSoftwareToken", {"Session": self.Session})
-                self.Session = data.get("Session") or self.Session
-            return str(data.get("SecretCode", ""))
+                return str(data.get("SecretCode", ""))
+            challenge = self._named_challenge("MFA_SETUP")
+            if not challenge.step.get("secret"):
+                step = {"mfa_type": "SOFTWARE_TOKEN_MFA"}
+                challenge = await self._associate_for_setup(challenge, step)
+            return challenge.step["secret"]
 
         async def deliver(cb: Any, secret: str) -> None:
             fn = get_handler(cb, "associate_secret_code")
@@ -559,14 +617,7 @@ class CognitoUser:
             params = {"UserCode": totp_code, "FriendlyDeviceName": friendly_device_name}
             if self._has_valid_session():
                 return await self._authed("VerifySoftwareToken", params)
-            data = await self.client.call(
-                "VerifySoftwareToken", {"Session": self.Session, **params}
-            )
-            self.Session = data.get("Session") or self.Session
-            reply = await self._respond(
-                "MFA_SETUP", {"USERNAME": self.username}, self.Session, None
-            )
-            return await dispatch(self, reply, SignInContext())
+            return await self._finish_totp_setup({k: v for k, v in params.items() if v})
 
         return run_with_callback(go(), callback, self._auth_deliver())
 
@@ -613,7 +664,8 @@ class CognitoUser:
     # ---- session ----------------------------------------------------------------------
 
     def _has_valid_session(self) -> bool:
-        return self.sign_in_user_session is not None and self.sign_in_user_session.is_valid()
+        session = self.sign_in_user_session
+        return session is not None and session.is_valid(self.pool.clock())
 
     def get_session(
         self, callback: Any = None, client_metadata: Mapping[str, str] | None = None
@@ -626,14 +678,14 @@ class CognitoUser:
         async def go() -> CognitoUserSession:
             if not self.username:
                 raise NotAuthenticatedError("Username is null. Cannot retrieve a new session")
-            if self.sign_in_user_session is not None and self.sign_in_user_session.is_valid():
-                return self.sign_in_user_session
+            if self._has_valid_session():
+                return self.sign_in_user_session  # type: ignore[return-value]
             cached = self._read_cached_session()
             if cached is None:
                 raise NotAuthenticatedError(
                     "Local storage is missing an ID Token, Please authenticate"
                 )
-            if cached.is_valid():
+            if cached.is_valid(self.pool.clock()):
                 self.sign_in_user_session = cached
                 return cached
             token = cached.get_refresh_token().get_token()

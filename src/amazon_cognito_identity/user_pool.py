@@ -6,8 +6,9 @@ import base64
 import hashlib
 import hmac
 import sys
+import time
 import warnings
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,9 @@ class CognitoUserPool:
             to use instead of the page's global (CPython callers, tests).
         device_name: the DeviceName given to ConfirmDevice (default: the browser's user
             agent, or ``python/<platform>``).
+        clock: returns the current Unix time in seconds; every "now" of the SDK (session
+            validity, clock drift, the SRP TIMESTAMP, expiry checks before calls) reads it.
+            Default: ``time.time``.
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class CognitoUserPool:
         advanced_security_data: Any = None,
         device_name: str | None = None,
         user_agent: str = USER_AGENT,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if isinstance(user_pool_id, Mapping):
             data = user_pool_id
@@ -108,6 +113,8 @@ class CognitoUserPool:
         self.advanced_security_data_collection_flag = advanced_security_data_collection_flag
         self.advanced_security_data = advanced_security_data
         self.device_name = device_name or _default_device_name()
+        #: The pool's clock (Unix seconds); see the ``clock`` argument.
+        self.clock: Callable[[], float] = clock if clock is not None else time.time
 
     def get_user_pool_id(self) -> str:
         """The pool id."""
