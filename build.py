@@ -8,6 +8,8 @@
     python build.py test [--long] [pytest args...]
                                      setup, bundle, ruff, ruff format --check, mypy, pytest
     python build.py bench [args...]  setup, bundle, then bench/run.py main(args)
+    python build.py kit DEST [--user-pool-id ID --client-id ID --endpoint URL --region R]
+                                     setup, bundle, then the drop-in sign-in kit in DEST
 
 Every verb prints one line per step; on failure it names the step and what to do, and exits
 non-zero. Nothing is written outside the repository except by ``apt-get`` (chromium, as root).
@@ -825,7 +827,7 @@ def split_passthrough(argv: list[str], own: set[str]) -> tuple[list[str], list[s
 
 def main(argv: list[str]) -> int:
     """Entry point: returns the process exit code."""
-    usage = "python build.py {setup,bundle,serve,test,bench} [options]"
+    usage = "python build.py {setup,bundle,serve,test,bench,kit} [options]"
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return 0 if argv else 2
@@ -873,12 +875,22 @@ def main(argv: list[str]) -> int:
         bundle()
         return bench(rest)
 
+    def do_kit() -> int:
+        # python build.py kit DEST [--user-pool-id ID --client-id ID --endpoint URL --region R]
+        kit = load_module("_build_kit", ROOT / "tools" / "kit.py")
+        if not rest or rest[0].startswith("-"):
+            return int(kit.main(rest or ["--help"]))
+        setup()
+        bundle()
+        return int(kit.main(rest))
+
     actions = {
         "setup": do_setup,
         "bundle": do_bundle,
         "serve": do_serve,
         "test": do_test,
         "bench": do_bench,
+        "kit": do_kit,
     }
     if verb not in actions:
         print(f"unknown verb {verb!r}; usage: {usage}", file=sys.stderr)

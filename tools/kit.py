@@ -166,6 +166,13 @@ def _brotli_size(data: bytes) -> int | None:
     return len(brotli.compress(data, quality=quality))
 
 
+def endpoint_line(endpoint: str | None) -> str:
+    """The ``endpoint=`` line of the example (none for AWS itself)."""
+    if not endpoint:
+        return ""
+    return f'\n    endpoint="{html.escape(endpoint)}",  # the local emulator; leave out for AWS'
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
@@ -214,11 +221,11 @@ def build(
         data = src.read_bytes()
         gz, br = _compressed(src, data)
         kit.files.append(KitFile(rel, purpose, cold, len(data), gz, br))
-    endpoint_line = f',\n    endpoint="{html.escape(endpoint)}",' if endpoint else ","
     values = {
+        "prefix": "",
         "user_pool_id": html.escape(user_pool_id or PLACEHOLDER_POOL),
         "client_id": html.escape(client_id or PLACEHOLDER_CLIENT),
-        "endpoint_line": endpoint_line,
+        "endpoint_line": endpoint_line(endpoint),
     }
     index = _fill((TEMPLATES / "index.html").read_text(), values)
     (dest / "index.html").write_text(index)
