@@ -298,17 +298,18 @@ class AccountService:
         return {"result": "SUCCESS"}
 
 
-def install(app: WorkerApp) -> None:
-    """Register the portal's methods on ``app`` when its config names a pool."""
-    config = app.config
-    if not config.get("userPoolId") or not config.get("clientId"):
-        return
-    pool = CognitoUserPool(
-        user_pool_id=str(config["userPoolId"]),
-        client_id=str(config["clientId"]),
-        endpoint=config.get("endpoint") or None,
-        storage=app.storage,
-    )
+def install(app: WorkerApp, pool: CognitoUserPool | None = None) -> None:
+    """Register the account methods on ``app``, over ``pool`` or the pool its config names."""
+    if pool is None:
+        config = app.config
+        if not config.get("userPoolId") or not config.get("clientId"):
+            return
+        pool = CognitoUserPool(
+            user_pool_id=str(config["userPoolId"]),
+            client_id=str(config["clientId"]),
+            endpoint=config.get("endpoint") or None,
+            storage=app.storage,
+        )
     service = AccountService(pool)
     app.register_object(service)
     app.account = service
