@@ -20,6 +20,7 @@ document.addEventListener("cognito-auth-fatal", ({ detail }) => {
 });
 document.addEventListener("cognito-auth-ready", ({ detail }) => {
   performance.mark("sdk-ready"); // counted from navigation, as a person waits for it
+  $("#boot").dataset.ready = "true";
   $("#boot-progress").value = 4;
   $("#boot-spinner").hidden = true;
   $("#boot-text").textContent = `Python ready (${Math.round(performance.now())} ms)`;
