@@ -31,6 +31,7 @@ if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
 from bench import browser as B  # noqa: E402
+from bench import embed  # noqa: E402
 from bench import emulator as E  # noqa: E402
 from bench.report import write_all  # noqa: E402
 from bench.static import StaticServer  # noqa: E402
@@ -249,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
             emu = emu_ctx.__enter__()
             mounts["/config.json"] = work / "config.json"
             users = E.make_users(emu, 3 if quick else 8, "b")
+            # embed.*: the sign-in kit's page and a JS SDK page, served under /site/.
+            embed.write_pages(work / "embed", emu.config, emu.endpoint, work / "jssdk.js")
+            mounts["/site/"] = work / "embed" / "site"
             log(f"emulator up at {emu.endpoint} with {len(users)} users")
         except Exception as exc:
             emu_ctx = None
@@ -382,6 +386,16 @@ def _browser_part(
                 results["extra"]["typeable_form_warm_ms"] = ours["warm_typeable"]
 
         attempt(results, notes, "start-up (bare Pyodide and portal, cold and warm)", boots)
+        if emu is not None and "/site/" in mounts:
+
+            def embed_part() -> None:
+                results["embed"] = embed.measure(
+                    browser, srv.url, srv.served, users, bare_url=srv.url + "/bench/bare.html",
+                    cold_runs=cold_runs, warm_runs=warm_runs, timeout_ms=timeout_ms,
+                    blocked=blocked,
+                )  # fmt: skip
+
+            attempt(results, notes, "embed (sign-in kit page vs JS SDK page)", embed_part)
         if not portal_ok:
             browser.close()
             return

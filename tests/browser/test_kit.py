@@ -216,11 +216,10 @@ def _enable_totp(emulator: Any, pool: dict[str, Any], user: str) -> str:
 
     def token() -> str:
         result = emulator.call(
-            "AdminInitiateAuth",
+            "InitiateAuth",
             {
-                "UserPoolId": pool["userPoolId"],
                 "ClientId": pool["clientId"],
-                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthFlow": "USER_PASSWORD_AUTH",
                 "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD},
             },
         )
