@@ -106,12 +106,15 @@ def axe_violations(page: Any) -> list[str]:
     ]
 
 
-def check_view(page: Any, name: str) -> None:
-    """axe-core at desktop and 390x844 (0 serious/critical), screenshots when asked for."""
+def check_view(page: Any, name: str, show: Any = None) -> None:
+    """axe-core at desktop and 390x844 (0 serious/critical), screenshots when asked for
+    (with ``show``, a locator, scrolled into view)."""
     failures = []
     for label, size in (("desktop", DESKTOP), ("mobile", MOBILE)):
         page.set_viewport_size(size)
         page.wait_for_timeout(50)  # one frame for the reflow before axe measures contrast
+        if show is not None:
+            show.scroll_into_view_if_needed()
         failures += [f"{name} ({label}): {v}" for v in axe_violations(page)]
         shot(page, f"{name}-{label}")
     page.set_viewport_size(DESKTOP)

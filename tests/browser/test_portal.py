@@ -118,6 +118,9 @@ def test_try_it_sign_up_confirm_sign_in_totp_sign_out_totp(portal: Any) -> None:
     type_in(page, field(form, "Username"), user)
     type_in(page, field(form, "Email"), f"{user}@example.com")
     type_in(page, field(form, "Password"), PASSWORD)
+    # The pool's rules sit under the new password, each ticked off as it is met.
+    form.locator("ul.cog-policy li").nth(4).wait_for()
+    expect(form.locator("ul.cog-policy li[data-met='false']")).to_have_count(0)
     check_view(page, "02-sign-up")
     page.keyboard.press("Enter")
     code_field = field(login(page), "Code")
@@ -141,7 +144,10 @@ def test_try_it_sign_up_confirm_sign_in_totp_sign_out_totp(portal: Any) -> None:
     press(page, button(mfa, "Set up authenticator app"))
     secret_el = mfa.locator("code.cog-secret")
     secret_el.wait_for()
-    check_view(page, "05-totp-setup")
+    qr = mfa.locator("img")
+    expect(qr).to_have_js_property("complete", True)
+    assert qr.evaluate("img => img.naturalWidth") > 0  # the QR code is drawn, not its alt text
+    check_view(page, "05-totp-setup", show=qr)
     secret = str(secret_el.text_content())
     type_in(page, field(mfa, "Code from the app"), "000000")
     page.keyboard.press("Enter")
@@ -233,7 +239,7 @@ def test_devices_are_readable_and_reflow_at_390px(
         }"""
     )
     assert broken == []
-    check_view(page, "07-devices")
+    check_view(page, "07-devices", show=devices)
 
 
 def test_password_rules_live_and_stale_errors_cleared(
@@ -395,7 +401,10 @@ def test_axe_on_the_challenge_views(
     new = field(login(page), "New password")
     new.wait_for(timeout=30_000)
     check_view(page, "10-new-password")
+    rules = login(page).locator("ul.cog-policy")
+    assert new.get_attribute("aria-describedby") == rules.get_attribute("id")
     type_in(page, new, "Fresh-Passw0rd!")
+    expect(rules.locator("li[data-met='false']")).to_have_count(0)
     page.keyboard.press("Enter")
     wait_account(page, fresh)
 

@@ -8,7 +8,6 @@ never shows a choice the pool did not record::
 
 from __future__ import annotations
 
-import base64
 import importlib
 from typing import Any
 
@@ -27,8 +26,7 @@ def qr_data_uri(text: str) -> str | None:
         segno = importlib.import_module("segno")
     except ModuleNotFoundError:
         return None
-    svg = segno.make(text, error="m", micro=False).svg_inline(scale=4, border=4)
-    return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode()).decode()
+    return str(segno.make(text, error="m", micro=False).svg_data_uri(scale=4, border=4))
 
 
 class MfaCard(Card):
