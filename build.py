@@ -5,8 +5,9 @@
     python build.py bundle           SDK wheel -> web/dist/, Pyodide + PyScript -> web/vendor/
     python build.py serve [--compress]
                                      setup, bundle, emulator + static server on 127.0.0.1:8000
-    python build.py test [--long] [pytest args...]
+    python build.py test [--long] [--repeat N] [pytest args...]
                                      setup, bundle, ruff, ruff format --check, mypy, pytest
+                                     (--repeat N: pytest N times, stopping at the first failure)
     python build.py bench [args...]  setup, bundle, then bench/run.py main(args)
     python build.py kit DEST [--user-pool-id ID --client-id ID --endpoint URL --region R]
                                      setup, bundle, then the drop-in sign-in kit in DEST
@@ -409,6 +410,31 @@ def setup() -> None:
 # ----------------------------------------------------------------------------- bundle
 
 
+# hatchling's wheel builder over the project config read from stdin (build.py itself runs
+# without hatchling; .venv has it).
+BROWSER_WHEEL_SCRIPT = (
+    "import json, os, sys; from hatchling.builders.wheel import WheelBuilder; "
+    "b = WheelBuilder(os.getcwd(), config=json.load(sys.stdin)); "
+    "print(os.path.basename(next(b.build(directory=sys.argv[1], versions=['standard']))))"
+)
+
+
+def browser_wheel_config() -> dict[str, Any]:
+    """pyproject.toml as the browser wheel sees it: the SDK package alone, no entry points and
+    no extras (what `pip install` gets also holds cognito_emulator and a pytest plugin)."""
+    import tomllib  # 3.11+, which .venv has; build.py itself starts on older Pythons too
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = config["project"]
+    project.pop("entry-points", None)
+    project.pop("optional-dependencies", None)
+    target = config["tool"]["hatch"]["build"]["targets"]["wheel"]
+    for key in ("packages", "only-include", "sources", "force-include", "include", "exclude"):
+        target.pop(key, None)
+    target["packages"] = [f"src/{SDK_PACKAGE}"]
+    return config
+
+
 def build_wheel() -> None:
     """The SDK wheel (pure, SDK only) into web/dist/ plus web/dist/manifest.json."""
     inputs = sha256_tree([ROOT / "pyproject.toml", ROOT / "README.md", SDK_SRC])
@@ -424,15 +450,9 @@ def build_wheel() -> None:
         for old in DIST.glob("*.whl"):
             old.unlink()
         out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from hatchling.build import build_wheel; "
-                "print(build_wheel(sys.argv[1]))",
-                str(DIST),
-            ],
+            [sys.executable, "-c", BROWSER_WHEEL_SCRIPT, str(DIST)],
             cwd=ROOT,
-            stdin=subprocess.DEVNULL,
+            input=json.dumps(browser_wheel_config()),
             capture_output=True,
             text=True,
             check=False,
@@ -460,7 +480,7 @@ def build_wheel() -> None:
 
 def check_wheel(path: Path) -> str:
     """Checks the wheel is pure and holds the SDK alone; returns its version."""
-    hint = "fix [tool.hatch.build.targets.wheel] in pyproject.toml so the wheel holds the SDK only"
+    hint = "fix build.browser_wheel_config() so the browser wheel holds the SDK only"
     if not path.name.endswith("-py3-none-any.whl"):
         raise BuildError(f"wheel {path.name} is not pure py3-none-any", hint)
     with zipfile.ZipFile(path) as whl:
@@ -471,6 +491,9 @@ def check_wheel(path: Path) -> str:
         ]
         if strays:
             raise BuildError(f"wheel holds files outside {SDK_PACKAGE}/: {strays[:5]}", hint)
+        entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        if entry_points:
+            raise BuildError(f"wheel declares entry points ({entry_points[0]})", hint)
         for needed in ("__init__.py", "py.typed"):
             if f"{SDK_PACKAGE}/{needed}" not in names:
                 raise BuildError(f"wheel lacks {SDK_PACKAGE}/{needed}", hint)
@@ -751,8 +774,13 @@ def run_pytest(args: Sequence[str], summary: list[str]) -> None:
         )
 
 
-def test(long: bool, pytest_args: Sequence[str]) -> int:
-    """Lint, format check, types, then every pytest suite (browser included)."""
+# lint-imports (import-linter, pinned in the dev extra) checks the contracts in .importlinter.
+_LINT_IMPORTS = "from importlinter.cli import lint_imports_command as c; c()"
+
+
+def test(long: bool, pytest_args: Sequence[str], repeat: int = 1) -> int:
+    """Lint, format check, types, then every pytest suite (browser included); with ``repeat``
+    > 1 pytest runs that many times (a flaky test shows), stopping at the first failing run."""
     t0 = time.monotonic()
     env = pytest_env()
     failures: list[BuildError] = []
@@ -769,6 +797,11 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
             ["node", str(NODE_MODULES / "eslint" / "bin" / "eslint.js"), "web/"],
             "fix the JS lint errors (`node_modules/.bin/eslint --fix web/` fixes some)",
         ),
+        (
+            "import contracts (lint-imports)",
+            [sys.executable, "-c", _LINT_IMPORTS, "--no-cache"],
+            "an import breaks a contract in .importlinter: see docs/DESIGN.md 'Imports'",
+        ),
     ]
     for name, cmd, hint in checks:
         with collecting(failures), Step("test", name, stream=True):
@@ -777,8 +810,15 @@ def test(long: bool, pytest_args: Sequence[str]) -> int:
     if not long and not any(a == "-m" or a.startswith("-m=") for a in args):
         args = ["-m", "not long", *args]
     summaries: list[str] = []
-    with collecting(failures), Step("test", f"pytest {' '.join(args)}", stream=True):
-        run_pytest(args, summaries)
+    for n in range(1, repeat + 1):
+        before = len(failures)
+        label = f" (run {n}/{repeat})" if repeat > 1 else ""
+        with collecting(failures), Step("test", f"pytest {' '.join(args)}{label}", stream=True):
+            run_pytest(args, summaries)
+        if repeat > 1:
+            info("test", f"run {n}/{repeat}: {summaries[-1] if summaries else 'not run'}")
+        if len(failures) > before:
+            break
     summary = summaries[-1] if summaries else "not run"
     elapsed = time.monotonic() - t0
     if failures:
@@ -865,10 +905,20 @@ def main(argv: list[str]) -> int:
         return 0
 
     def do_test() -> int:
-        mine, pytest_args = split_passthrough(rest, {"--long"})
+        repeat, others = 1, list(rest)
+        for i, arg in enumerate(others):
+            if arg == "--repeat" and i + 1 < len(others) and others[i + 1].isdigit():
+                repeat = int(others[i + 1])
+                del others[i : i + 2]
+                break
+            if arg.startswith("--repeat=") and arg[9:].isdigit():
+                repeat = int(arg[9:])
+                del others[i]
+                break
+        mine, pytest_args = split_passthrough(others, {"--long"})
         setup()
         bundle()
-        return test("--long" in mine, pytest_args)
+        return test("--long" in mine, pytest_args, max(1, repeat))
 
     def do_bench() -> int:
         setup()

@@ -360,12 +360,19 @@ def _load_worker(
 
 
 def throughput(
-    emu: Emulator, users: list[tuple[str, str]], repo: Path, *, seconds: float, clients: int
+    emu: Emulator,
+    users: list[tuple[str, str]],
+    repo: Path,
+    *,
+    seconds: float,
+    clients: int,
+    modexp: bool = True,
 ) -> dict[str, Any]:
     """Sign-ins/s the emulator sustains, and the ceiling its modexps imply.
 
     The ceiling: the emulator serves from one process (one core, the GIL), so it can do at
-    most 1 / (modexps per sign-in x mean modexp CPU time) sign-ins per second.
+    most 1 / (modexps per sign-in x mean modexp CPU time) sign-ins per second. ``modexp=False``
+    skips it (a server whose modexps are not logged, like moto_server).
     """
     LoadClient(emu.endpoint, emu.config).sign_in(*users[0])  # proves the path before loading
     ctx = multiprocessing.get_context("spawn")
@@ -384,7 +391,7 @@ def throughput(
         wait1 = runqueue_wait_seconds(emu.proc.pid)
         results = pending.get(timeout=seconds + 120)
     finished = [t for r in results for t in r if start_at <= t <= stop_at]
-    calls = [(t, d) for t, d in emu.pow_calls() if p0 <= t <= p1]
+    calls = [(t, d) for t, d in emu.pow_calls() if p0 <= t <= p1] if modexp else []
     signins_per_s = len(finished) / seconds
     out: dict[str, Any] = {
         "signins_per_s": {
@@ -429,12 +436,140 @@ def throughput(
         if capacity:
             # Load-independent: the share of the emulator's CPU per sign-in spent in modexp.
             out["cpu_bound_capacity_per_s"]["ratio_to_ceiling"] = round(capacity / ceiling, 3)
-    else:
+    elif modexp:
         out["ceiling_per_s"] = {
             "unit": "sign-ins/s",
             "value": None,
             "skipped": "no big modexp seen in the emulator (it does not call pow?)",
         }
+    return out
+
+
+# moto_server in a process of its own that binds port 0 and prints the port it got.
+_MOTO_BOOT = r"""
+import threading
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+threading.Event().wait()
+"""
+
+
+@contextlib.contextmanager
+def running_moto(work: Path) -> Iterator[Emulator]:
+    """moto_server (a third-party Cognito implementation) pinned to CPU 0 like the emulator,
+    with a pool and an app client. moto answers USER_SRP_AUTH with the same messages but never
+    checks the password claim: no modexp, no verifier, so it bounds what a Python server
+    speaking this protocol can do on this machine."""
+    log = open(work / "moto.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MOTO_BOOT],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        preexec_fn=lambda: _pin(0),
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().decode().strip()
+        if not port.isdigit():
+            raise RuntimeError("moto_server did not start: " + (work / "moto.log").read_text())
+        endpoint = f"http://127.0.0.1:{port}/"
+        # An email-as-username pool: moto answers USER_ID_FOR_SRP with the sub, and finds a user
+        # by it only there (as a real email pool does).
+        pool_id = call(
+            endpoint, "CreateUserPool", {"PoolName": "bench", "UsernameAttributes": ["email"]}
+        )["UserPool"]["Id"]
+        client_id = call(
+            endpoint,
+            "CreateUserPoolClient",
+            {
+                "UserPoolId": pool_id,
+                "ClientName": "bench",
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            },
+        )["UserPoolClient"]["ClientId"]
+        config = {"userPoolId": pool_id, "clientId": client_id}
+        yield Emulator(endpoint, config, work / "moto-has-no-pow-log.json", proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def make_admin_users(server: Emulator, count: int, tag: str) -> list[tuple[str, str]]:
+    """``count`` confirmed users (email usernames) made with AdminCreateUser +
+    AdminSetUserPassword."""
+    users = []
+    pool_id = server.config["userPoolId"]
+    for i in range(count):
+        username = f"bench-{tag}-{i}-{os.urandom(3).hex()}@example.com"
+        password = "Bench-Passw0rd!" + os.urandom(4).hex()
+        call(
+            server.endpoint,
+            "AdminCreateUser",
+            {"UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS"},
+        )
+        call(
+            server.endpoint,
+            "AdminSetUserPassword",
+            {"UserPoolId": pool_id, "Username": username, "Password": password, "Permanent": True},
+        )
+        users.append((username, password))
+    return users
+
+
+def side_by_side(
+    work: Path, repo: Path, *, seconds: float, clients: int, users: int = 8, rounds: int = 2
+) -> dict[str, Any]:
+    """The emulator and moto_server under the same SRP sign-in load, one after the other on
+    the same core, ``rounds`` times in alternating order (E M M E ...) so that a change in
+    the machine's load falls on both. ``ratio_to_moto`` = emulator sign-ins/s / moto's;
+    ``cpu_ratio_to_moto`` = moto's CPU per sign-in / the emulator's (load-independent)."""
+    runs: dict[str, list[dict[str, Any]]] = {"emulator": [], "moto_server": []}
+    order = [("emulator", "moto_server")[(i + i // 2) % 2] for i in range(2 * rounds)]
+    for i, name in enumerate(order):
+        sub = work / f"{name}-{i}"
+        sub.mkdir(parents=True, exist_ok=True)
+        if name == "emulator":
+            with running(sub, repo) as emu:
+                made = make_users(emu, users, f"s{i}")
+                runs[name].append(
+                    throughput(emu, made, repo, seconds=seconds, clients=clients, modexp=False)
+                )
+        else:
+            with running_moto(sub) as moto:
+                made = make_admin_users(moto, users, f"m{i}")
+                runs[name].append(
+                    throughput(moto, made, repo, seconds=seconds, clients=clients, modexp=False)
+                )
+
+    def mean(name: str, *keys: str) -> float | None:
+        values = []
+        for run in runs[name]:
+            value: Any = run
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, int | float):
+                values.append(float(value))
+        return round(sum(values) / len(values), 3) if values else None
+
+    out: dict[str, Any] = {"runs": runs, "order": order}
+    for name in runs:
+        out[name] = {
+            "unit": "sign-ins/s",
+            "value": mean(name, "signins_per_s", "value"),
+            "cpu_ms_per_signin": mean(name, "signins_per_s", "emulator_cpu_ms_per_signin"),
+        }
+    emu_rate, moto_rate = out["emulator"]["value"], out["moto_server"]["value"]
+    out["ratio_to_moto"] = round(emu_rate / moto_rate, 3) if emu_rate and moto_rate else None
+    emu_cpu = out["emulator"]["cpu_ms_per_signin"]
+    moto_cpu = out["moto_server"]["cpu_ms_per_signin"]
+    out["cpu_ratio_to_moto"] = round(moto_cpu / emu_cpu, 3) if emu_cpu and moto_cpu else None
     return out
 
 
@@ -449,12 +584,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="load generator processes")
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument(
+        "--vs-moto",
+        action="store_true",
+        help="the emulator and moto_server side by side on the same load (ratio_to_moto)",
+    )
+    parser.add_argument(
         "--emulator-path",
         help="PYTHONPATH for the emulator process (default: this repo's src), to compare builds",
     )
     args = parser.parse_args(argv)
     repo = Path(__file__).resolve().parent.parent
     env = {"PYTHONPATH": args.emulator_path} if args.emulator_path else None
+    if args.vs_moto:
+        with tempfile.TemporaryDirectory() as tmp:
+            both = side_by_side(
+                Path(tmp), repo, seconds=args.seconds, clients=args.clients, users=args.users
+            )
+        both["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(both, indent=1))
+        return 0
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), repo, env) as emu:
         users = make_users(emu, args.users, "e")
         result = throughput(emu, users, repo, seconds=args.seconds, clients=args.clients)

@@ -277,6 +277,19 @@ def main(argv: list[str] | None = None) -> int:
             if emu_ctx is not None:
                 emu_ctx.__exit__(None, None, None)
                 emu_ctx = None
+        if emu is not None:
+
+            def vs_moto() -> None:
+                results["emulator_vs_moto"] = E.side_by_side(
+                    work / "vs-moto",
+                    REPO,
+                    seconds=load_seconds / 2,
+                    clients=3 if quick else 4,
+                    users=3 if quick else 8,
+                    rounds=1 if quick else 2,
+                )
+
+            attempt(results, notes, "emulator vs moto_server", vs_moto)
         if emu is not None and not quick:
 
             def load_builtin_pow() -> None:

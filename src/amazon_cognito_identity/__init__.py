@@ -8,15 +8,14 @@ CPython and in the browser under Pyodide::
     session = await user.authenticate_user(AuthenticationDetails("alice", "pw"))
 """
 
-# __version__ first: wire.py reads it while the package is still importing.
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .attributes import AuthenticationDetails, CognitoUserAttribute
 from .challenges import Challenge, Choice, CodeDelivery, Field
 from .client import Client, RetryPolicy
 from .errors import *  # noqa: F403
 from .errors import __all__ as _error_names
 from .identity import CognitoIdentityCredentials, aws_fetch, identity_provider_name
+from .runtime import default_transport
 from .sigv4 import AwsCredentials, SignedRequest, sign_request
 from .storage import CookieStorage, LocalStorage, MemoryStorage, Storage, StorageKeys
 from .tokens import (
@@ -34,7 +33,6 @@ from .transport import (
     PyfetchTransport,
     Transport,
     UrllibTransport,
-    default_transport,
 )
 from .user import CognitoUser
 from .user_pool import CognitoUserPool, SignUpResult

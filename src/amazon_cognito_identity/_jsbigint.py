@@ -12,12 +12,26 @@ back costs microseconds, far below one exponentiation.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["JS_MODPOW_SOURCE", "calibrate", "install", "js_modpow", "make_js_modpow"]
+from . import srp
+from .errors import SRPError
+
+__all__ = [
+    "JS_MODPOW_SOURCE",
+    "ModpowMismatchError",
+    "calibrate",
+    "install",
+    "js_modpow",
+    "make_js_modpow",
+]
+
+
+class ModpowMismatchError(SRPError, ArithmeticError):
+    """The JS BigInt modexp gave another answer than Python's ``pow``."""
+
 
 #: Montgomery multiplication (R = 2^(4 * hex digits of the modulus)) with a fixed 4-bit
 #: window: the exponent's hex digits drive the loop directly, so there is about one squaring
@@ -105,9 +119,7 @@ def js_modpow() -> Callable[[int, int, int], int] | None:
     global _cached
     if _cached is not None:
         return _cached
-    if sys.platform != "emscripten":
-        return None
-    try:
+    try:  # pyodide.code exists only under Pyodide
         from pyodide.code import run_js
 
         fn: Any = run_js(JS_MODPOW_SOURCE)
@@ -126,12 +138,13 @@ def calibrate(
     constants the JS side caches). Then the two take turns ``rounds`` times and the best
     time of each counts, so a burst of other work on the machine cannot decide alone.
     A 256-bit exponent keeps the whole check to a few milliseconds. Raises
-    ``ArithmeticError`` when the candidate gives a different answer.
+    :class:`ModpowMismatchError` (an ``ArithmeticError``) when the candidate gives a
+    different answer.
     """
     base = pow(3, 2**40 + 15, mod) | 1
     exp = (1 << 255) | 0xC2B2AE3D27D4EB4F
     if candidate(base, exp, mod) != pow(base, exp, mod):
-        raise ArithmeticError("JS modpow disagrees with pow")
+        raise ModpowMismatchError("JS modpow disagrees with pow")
     best_c = best_p = float("inf")
     for i in range(rounds):
         e = exp + 2 * i
@@ -141,7 +154,7 @@ def calibrate(
         want = pow(base, e, mod)
         t2 = time.perf_counter()
         if got != want:
-            raise ArithmeticError("JS modpow disagrees with pow")
+            raise ModpowMismatchError("JS modpow disagrees with pow")
         best_c, best_p = min(best_c, t1 - t0), min(best_p, t2 - t1)
     return best_c, best_p
 
@@ -155,11 +168,9 @@ def install(*, force: bool = False) -> bool:
     fn = js_modpow()
     if fn is None:
         return False
-    from . import srp
-
     try:
         js_s, py_s = calibrate(fn, srp.N)
-    except ArithmeticError:
+    except ModpowMismatchError:
         return False
     if not force and js_s >= py_s:
         return False

@@ -8,13 +8,12 @@ is raised: the SDK never falls back to :mod:`random`.
 from __future__ import annotations
 
 import secrets
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import InsecureRandomnessError
+from .errors import InsecureRandomnessError, InvalidParameterError
 
-__all__ = ["random_bytes", "set_random_source"]
+__all__ = ["os_random", "platform_source", "random_bytes", "set_random_source", "web_random"]
 
 # getRandomValues refuses more than 65536 bytes per call.
 _WEB_CHUNK = 65536
@@ -28,7 +27,8 @@ def set_random_source(fn: Callable[[int], bytes] | None) -> None:
     _source = fn
 
 
-def _web_random(n: int) -> bytes:
+def web_random(n: int) -> bytes:
+    """``n`` bytes from the browser's ``crypto.getRandomValues`` (Pyodide)."""
     try:
         import js  # only exists under Pyodide
 
@@ -50,18 +50,25 @@ def random_bytes(n: int) -> bytes:
 
     Raises:
         InsecureRandomnessError: no secure source exists on this platform.
-        ValueError: ``n`` is negative.
+        InvalidParameterError: ``n`` is negative.
     """
     if n < 0:
-        raise ValueError("n must be >= 0")
+        raise InvalidParameterError("n must be >= 0")
     if _source is not None:
         data = _source(n)
         if len(data) != n:
             raise InsecureRandomnessError(f"random source gave {len(data)} bytes, wanted {n}")
         return data
-    if sys.platform == "emscripten":
-        return _web_random(n)
+    return platform_source(n)
+
+
+def os_random(n: int) -> bytes:
+    """``n`` bytes from the OS source (:mod:`secrets`)."""
     try:
         return secrets.token_bytes(n)
     except NotImplementedError as exc:  # os.urandom has no source here
         raise InsecureRandomnessError("the OS has no secure random source") from exc
+
+
+#: The platform's secure source; :mod:`.runtime` sets it (``web_random`` under Pyodide).
+platform_source: Callable[[int], bytes] = os_random

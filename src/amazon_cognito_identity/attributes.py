@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import InvalidParameterError
+
 __all__ = ["AuthenticationDetails", "CognitoUserAttribute"]
 
 
@@ -77,7 +79,7 @@ def attribute_list(attributes: Any) -> list[dict[str, str]] | None:
         elif isinstance(item, Mapping):
             out.append(CognitoUserAttribute(item).to_json())
         else:
-            raise TypeError(f"not a user attribute: {item!r}")
+            raise InvalidParameterError(f"not a user attribute: {item!r}")
     return out
 
 

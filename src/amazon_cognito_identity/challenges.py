@@ -145,10 +145,17 @@ class Reply:
 class ChallengeUnit:
     """Reads one kind of challenge, describes its inputs and builds its answer.
 
-    Subclasses set :attr:`name` and override :meth:`describe` and :meth:`reply`.
+    Subclasses set :attr:`name` and :attr:`callback` and override :meth:`describe` and
+    :meth:`reply`.
     """
 
     name: str = ""
+    #: The JS-style handler that receives this challenge (``mfa_required``...).
+    callback: str = ""
+
+    def callback_args(self, challenge: Challenge) -> tuple[Any, ...]:
+        """The arguments of :attr:`callback` (the JS SDK's: name and parameters)."""
+        return (challenge.name, challenge.parameters)
 
     def read(self, challenge: Challenge) -> None:
         """Fill ``challenge.fields`` and ``challenge.delivery`` from its parameters."""
@@ -250,6 +257,7 @@ class CodeUnit(ChallengeUnit):
 
     medium = "SMS"
     response_key = ""
+    callback = "mfa_required"
 
     def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
         params = challenge.parameters
@@ -278,6 +286,7 @@ class SoftwareTokenMfa(CodeUnit):
     """SOFTWARE_TOKEN_MFA: the code of the user's authenticator app."""
 
     name = "SOFTWARE_TOKEN_MFA"
+    callback = "totp_required"
     medium = "TOTP"
     response_key = "SOFTWARE_TOKEN_MFA_CODE"
 
@@ -304,6 +313,7 @@ class SelectMfaType(ChallengeUnit):
     """SELECT_MFA_TYPE: pick one of MFAS_CAN_CHOOSE."""
 
     name = "SELECT_MFA_TYPE"
+    callback = "select_mfa_type"
 
     def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
         choices = mfa_choices(json_list(challenge.parameters, "MFAS_CAN_CHOOSE", strict=False))
@@ -324,6 +334,7 @@ class MfaSetup(ChallengeUnit):
     """
 
     name = "MFA_SETUP"
+    callback = "mfa_setup"
 
     def types(self, challenge: Challenge) -> list[str]:
         """The MFA types this challenge can set up (TOTP when the service names none)."""
@@ -406,6 +417,11 @@ class NewPasswordRequired(ChallengeUnit):
     """NEW_PASSWORD_REQUIRED: a new password, and every attribute the pool still needs."""
 
     name = "NEW_PASSWORD_REQUIRED"
+    callback = "new_password_required"
+
+    def callback_args(self, challenge: Challenge) -> tuple[Any, ...]:
+        """``new_password_required(user_attributes, required_attributes)``."""
+        return (challenge.user_attributes, challenge.required_attributes)
 
     def read(self, challenge: Challenge) -> None:
         params = challenge.parameters
@@ -455,6 +471,11 @@ class CustomChallenge(ChallengeUnit):
     """CUSTOM_CHALLENGE: one answer, checked by the pool's Lambda triggers."""
 
     name = "CUSTOM_CHALLENGE"
+    callback = "custom_challenge"
+
+    def callback_args(self, challenge: Challenge) -> tuple[Any, ...]:
+        """``custom_challenge(parameters)``."""
+        return (challenge.parameters,)
 
     def describe(self, challenge: Challenge) -> tuple[tuple[Field, ...], CodeDelivery | None]:
         return (Field("answer", "text", "Answer", autocomplete="off"),), None

@@ -8,11 +8,45 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CognitoError
-from .transport import Transport, default_transport
+from .errors import CognitoError, NetworkError, is_throttling
+from .runtime import default_transport
+from .transport import Transport
 from .wire import IDENTITY_PROVIDER_SERVICE, USER_AGENT, build_request, endpoint_for, parse_response
 
-__all__ = ["Client", "RetryPolicy"]
+__all__ = ["SAFE_TO_REPEAT", "Client", "RetryPolicy", "safe_to_repeat"]
+
+#: Operations that may be sent twice with no other effect than once: reads, and the two
+#: the JS SDK retries (REFRESH_TOKEN_AUTH, RevokeToken). Identity pools: the credential
+#: reads. Any other request is retried only when it cannot have reached the server.
+SAFE_TO_REPEAT = frozenset(
+    {
+        "GetUser",
+        "GetDevice",
+        "ListDevices",
+        "GetUserAuthFactors",
+        "RevokeToken",
+        "GetTokensFromRefreshToken",
+        "GetId",
+        "GetCredentialsForIdentity",
+        "GetOpenIdToken",
+    }
+)
+
+
+def safe_to_repeat(operation: str, params: Mapping[str, Any]) -> bool:
+    """True when sending ``operation`` again cannot do harm (see :data:`SAFE_TO_REPEAT`)."""
+    if operation == "InitiateAuth":
+        return params.get("AuthFlow") in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
+    return operation in SAFE_TO_REPEAT
+
+
+def never_acted(err: CognitoError) -> bool:
+    """True when the server cannot have acted on the failed request: it was never sent
+    whole, or the service refused it for its rate before doing anything."""
+    if isinstance(err, NetworkError):
+        return not err.reached_server
+    return is_throttling(err)
+
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -24,7 +58,8 @@ class RetryPolicy:
     Attempt ``n`` (1-based) waits ``2**n * base + random() * jitter`` seconds; retrying stops
     once that delay passes ``max_delay`` (the JS SDK: 100 ms base, 100 ms jitter, 5 s cap,
     which allows 5 retries). Only errors whose ``retryable`` flag is set are retried
-    (network failures, 5xx, throttling) - never NotAuthorized and the like.
+    (network failures, 5xx, throttling) - never NotAuthorized and the like - and, by
+    default, only where repeating is safe (see :meth:`Client.call`).
 
     ``sleep`` and ``rand`` are injectable so tests neither wait nor depend on chance.
     """
@@ -91,19 +126,29 @@ class Client:
         return parse_response(await self.transport.send(req))
 
     async def call(
-        self, operation: str, params: Mapping[str, Any], *, retry: bool = True
+        self, operation: str, params: Mapping[str, Any], *, retry: bool | None = None
     ) -> dict[str, Any]:
         """Send ``operation`` with ``params``; retry retryable failures per the policy.
+
+        ``retry=None`` (default): retry where it is safe - operations that may be repeated
+        (:func:`safe_to_repeat`), and any request the server cannot have acted on (never
+        sent whole, or throttled). A single-use request (a code, a challenge answer, a
+        sign-up...) whose answer was lost is not sent again: the user gets the network
+        error, not a misleading second answer. ``retry=True`` retries every retryable
+        failure; ``retry=False`` never retries.
 
         Raises the typed :class:`~amazon_cognito_identity.errors.CognitoError` of the last
         attempt when it still fails.
         """
         attempt = 0
+        repeatable = retry is True or (retry is None and safe_to_repeat(operation, params))
         while True:
             try:
                 return await self.request(operation, params)
             except CognitoError as err:
-                if not (retry and err.retryable):
+                if retry is False or not err.retryable:
+                    raise
+                if not (repeatable or never_acted(err)):
                     raise
                 attempt += 1
                 delay = self.retry_policy.delay(attempt)

@@ -146,10 +146,27 @@ class ClientError(CognitoError):
 
 
 class NetworkError(ClientError):
-    """The request got no HTTP answer: connection refused, reset, DNS, CORS, aborted."""
+    """The request got no HTTP answer: connection refused, reset, DNS, CORS, aborted.
+
+    ``reached_server`` is False when the transport knows the request was never (wholly)
+    sent, so the server cannot have acted on it: the only case where a request that is not
+    safe to repeat is retried. True means "may have reached it" (the default).
+    """
 
     default_code = "NetworkError"
     retryable = True
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        status_code: int = 0,
+        name: str | None = None,
+        reached_server: bool = True,
+    ) -> None:
+        super().__init__(message, code=code, status_code=status_code, name=name)
+        self.reached_server = reached_server
 
 
 class RequestTimeoutError(NetworkError):
@@ -358,10 +375,16 @@ def _collect() -> dict[str, type[ServiceError]]:
 #: Service error name -> class.
 ERROR_CLASSES: dict[str, type[ServiceError]] = _collect()
 
-#: Service names that are worth retrying even though the status is 4xx.
-_RETRYABLE_NAMES = frozenset(
+#: Service names that are worth retrying even though the status is 4xx (the service
+#: refused the request before acting on it).
+THROTTLING_NAMES = _RETRYABLE_NAMES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "Throttling"}
 )
+
+
+def is_throttling(err: CognitoError) -> bool:
+    """True when the service refused the request unprocessed because of its rate."""
+    return err.code in THROTTLING_NAMES
 
 
 def error_from_response(name: str, message: str, status_code: int) -> CognitoError:

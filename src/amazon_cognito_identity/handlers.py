@@ -24,6 +24,8 @@ import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
+from .aio import maybe_await
+from .challenges import Challenge, unit_for
 from .errors import CognitoError, InvalidParameterError
 
 __all__ = [
@@ -49,18 +51,6 @@ CALLBACK_NAMES: dict[str, str] = {
     "custom_challenge": "customChallenge",
     "associate_secret_code": "associateSecretCode",
     "input_verification_code": "inputVerificationCode",
-}
-
-# Challenge name -> the handler that receives it.
-_CHALLENGE_HANDLERS = {
-    "SMS_MFA": "mfa_required",
-    "SMS_OTP": "mfa_required",
-    "EMAIL_OTP": "mfa_required",
-    "SOFTWARE_TOKEN_MFA": "totp_required",
-    "SELECT_MFA_TYPE": "select_mfa_type",
-    "MFA_SETUP": "mfa_setup",
-    "CUSTOM_CHALLENGE": "custom_challenge",
-    "NEW_PASSWORD_REQUIRED": "new_password_required",
 }
 
 # Tasks started for callback-style calls; kept here so they are not garbage collected.
@@ -102,10 +92,7 @@ async def invoke(fn: Callable[..., Any], *args: Any) -> Any:
     """
     while len(args) > 1 and not _accepts(fn, len(args)):
         args = args[:-1]
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    return await maybe_await(fn(*args))
 
 
 def is_node_style(callback: Any) -> bool:
@@ -135,9 +122,8 @@ async def deliver_success(callback: Any, *args: Any) -> None:
 
 
 async def deliver_auth(callback: Any, result: Any) -> None:
-    """Route a sign-in outcome: a session to ``on_success``, a challenge to its handler."""
-    from .challenges import Challenge
-
+    """Route a sign-in outcome: a session to ``on_success``, a challenge to the handler
+    its unit names (:attr:`.challenges.ChallengeUnit.callback`)."""
     if not isinstance(result, Challenge):
         confirmation = getattr(result, "user_confirmation_necessary", False)
         session = getattr(result, "session", result)
@@ -146,9 +132,10 @@ async def deliver_auth(callback: Any, result: Any) -> None:
         else:
             await deliver_success(callback, session)
         return
-    handler_name = _CHALLENGE_HANDLERS.get(result.name)
+    unit = unit_for(result.name)
+    handler_name = unit.callback if unit is not None else None
     fn = get_handler(callback, handler_name) if handler_name else None
-    if fn is None:
+    if fn is None or unit is None:
         await deliver_failure(
             callback,
             InvalidParameterError(
@@ -156,12 +143,7 @@ async def deliver_auth(callback: Any, result: Any) -> None:
             ),
         )
         return
-    if result.name == "NEW_PASSWORD_REQUIRED":
-        await invoke(fn, result.user_attributes, result.required_attributes)
-    elif result.name == "CUSTOM_CHALLENGE":
-        await invoke(fn, result.parameters)
-    else:
-        await invoke(fn, result.name, result.parameters)
+    await invoke(fn, *unit.callback_args(result))
 
 
 Deliver = Callable[[Any, Any], Awaitable[None]]

@@ -19,12 +19,12 @@ transport.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any, overload
 
+from .aio import SingleFlight
 from .client import Client
 from .errors import (
     CognitoError,
@@ -33,10 +33,12 @@ from .errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from .runtime import default_storage
+from .handlers import run_with_callback
+from .ids import region_from_identity_pool_id
+from .runtime import default_storage, default_transport
 from .sigv4 import AwsCredentials, sign_request
 from .storage import Storage
-from .transport import HttpRequest, HttpResponse, Transport, default_transport
+from .transport import HttpRequest, HttpResponse, Transport
 from .wire import IDENTITY_SERVICE
 
 __all__ = [
@@ -64,13 +66,6 @@ def identity_provider_name(user_pool_id: str, region: str | None = None) -> str:
     if "_" not in user_pool_id:
         raise InvalidParameterError(f"not a user pool id: {user_pool_id!r}")
     return f"cognito-idp.{region or user_pool_id.split('_', 1)[0]}.amazonaws.com/{user_pool_id}"
-
-
-def _region_of_identity_pool(identity_pool_id: str) -> str:
-    region, sep, rest = identity_pool_id.partition(":")
-    if not sep or not region or not rest:
-        raise InvalidParameterError(f"not an identity pool id: {identity_pool_id!r}")
-    return region
 
 
 class CognitoIdentityCredentials:
@@ -112,7 +107,7 @@ class CognitoIdentityCredentials:
         client: Client | None = None,
     ) -> None:
         self.identity_pool_id = identity_pool_id
-        self.region = region or _region_of_identity_pool(identity_pool_id)
+        self.region = region or region_from_identity_pool_id(identity_pool_id)
         self.logins: dict[str, str] = dict(logins or {})
         self.storage: Storage = storage if storage is not None else default_storage()
         self.login_id = login_id or ""
@@ -131,9 +126,9 @@ class CognitoIdentityCredentials:
         self.identity_id: str | None = self._load_cached_id()
         #: The last error of a background refresh (``auto_refresh``), else None.
         self.last_error: BaseException | None = None
-        self._inflight: asyncio.Future[AwsCredentials] | None = None
+        # One refresh at a time: concurrent get/refresh calls share it.
+        self._flight: SingleFlight[AwsCredentials] = SingleFlight()
         self._timer: asyncio.TimerHandle | None = None
-        self._callback_tasks: set[asyncio.Task[AwsCredentials | None]] = set()
         #: How many refreshes went to the service (tests and diagnostics).
         self.refresh_count = 0
 
@@ -210,7 +205,7 @@ class CognitoIdentityCredentials:
         self.credentials = None
         self.logins = {}
         self.clear_cached_id()
-        self._inflight = None
+        self._flight.forget(None)
 
     def set_logins(self, logins: Mapping[str, str]) -> None:
         """Replace the logins (e.g. with a refreshed ID token); the credentials stay until
@@ -257,21 +252,9 @@ class CognitoIdentityCredentials:
 
     def _with_callback(
         self, work: Coroutine[Any, Any, AwsCredentials], callback: ErrorCallback
-    ) -> asyncio.Task[AwsCredentials | None]:
-        async def run() -> AwsCredentials | None:
-            try:
-                creds = await work
-            except CognitoError as err:
-                await _call(callback, err)
-                return None
-            await _call(callback, None)
-            return creds
-
-        task = asyncio.get_running_loop().create_task(run())
-        # Keep fire-and-forget tasks referenced until they end.
-        self._callback_tasks.add(task)
-        task.add_done_callback(self._callback_tasks.discard)
-        return task
+    ) -> Awaitable[AwsCredentials | None]:
+        # The SDK's one callback adapter: callback(err) on failure, callback(None) on success.
+        return run_with_callback(work, callback)
 
     async def _get(self) -> AwsCredentials:
         if self.credentials is not None and not self.needs_refresh():
@@ -279,12 +262,7 @@ class CognitoIdentityCredentials:
         return await self._refresh()
 
     async def _refresh(self) -> AwsCredentials:
-        if self._inflight is None or self._inflight.done():
-            loop = asyncio.get_running_loop()
-            self._inflight = loop.create_task(self._refresh_once())
-            # A failed shared refresh must not be reported as "never retrieved".
-            self._inflight.add_done_callback(_consume_exception)
-        return await asyncio.shield(self._inflight)
+        return await self._flight.run(None, self._refresh_once)
 
     async def _refresh_once(self) -> AwsCredentials:
         me = asyncio.current_task()
@@ -304,7 +282,7 @@ class CognitoIdentityCredentials:
             self.clear_cached_id()
             raise
         creds = _parse_credentials(data)
-        if self._inflight is not me:
+        if not self._flight.is_current(None, me):
             # clear() ran meanwhile (sign-out): hand the result to the waiters, keep nothing.
             return creds
         self._cache_id(identity_id)
@@ -359,17 +337,6 @@ class CognitoIdentityCredentials:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-
-
-async def _call(callback: ErrorCallback, err: CognitoError | None) -> None:
-    result = callback(err)
-    if inspect.isawaitable(result):
-        await result
-
-
-def _consume_exception(fut: asyncio.Future[AwsCredentials]) -> None:
-    if not fut.cancelled():
-        fut.exception()
 
 
 def _parse_credentials(data: Mapping[str, Any]) -> AwsCredentials:

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from .errors import InvalidParameterError
 
@@ -269,95 +269,31 @@ def sign_request(
     Raises:
         InvalidParameterError: a bad URL, method, region, service or expiry.
     """
-    if not method or not method.isascii() or not method.strip().isalpha():
-        raise InvalidParameterError(f"bad HTTP method {method!r}")
-    if not service or not region:
-        raise InvalidParameterError("service and region are required")
-    if presign_expires is not None and not 1 <= presign_expires <= 604800:
-        raise InvalidParameterError("presign_expires must be 1..604800 seconds")
-    method = method.strip().upper()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidParameterError(f"not an http(s) URL: {url!r}")
+    method, parts = _check_request(method, url, service, region, presign_expires)
     payload = body.encode("utf-8") if isinstance(body, str) else (body or b"")
     is_s3 = service == "s3"
-
     when = now or datetime.now(UTC)
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
-    date = amz_date[:8]
-    scope = f"{date}/{region}/{service}/aws4_request"
-
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
     wire_path = _encode_wire(parts.path, keep="/") or "/"
     pairs = _wire_query_pairs(parts.query)
 
-    # The caller's headers minus those the signer owns.
-    out_headers: dict[str, str] = {}
-    content_sha: str | None = None
-    for name, value in (headers or {}).items():
-        lname = name.lower()
-        if lname == "x-amz-content-sha256":
-            content_sha = value
-        if lname in _SIGNER_HEADERS:
-            continue
-        out_headers[name] = value
-    if presign_expires is not None:
-        # botocore drops its own default form content type from presigned requests.
-        for name in [n for n, v in out_headers.items() if n.lower() == "content-type"]:
-            if out_headers[name] == _FORM_CONTENT_TYPE:
-                del out_headers[name]
-
-    if unsigned_payload or (presign_expires is not None and is_s3):
-        payload_hash = UNSIGNED_PAYLOAD
-    else:
-        payload_hash = hashlib.sha256(payload).hexdigest() if payload else EMPTY_SHA256
-    if presign_expires is None:
-        if content_sha is not None and not is_s3 and not unsigned_payload:
-            # A caller-given content hash wins, as in botocore (e.g. a streaming hash).
-            payload_hash = content_sha
-            out_headers["X-Amz-Content-SHA256"] = content_sha
-        out_headers["X-Amz-Date"] = amz_date
-        if credentials.session_token:
-            out_headers["X-Amz-Security-Token"] = credentials.session_token
-        if is_s3 or unsigned_payload:
-            out_headers["X-Amz-Content-SHA256"] = payload_hash
-    elif content_sha is not None:
-        payload_hash = content_sha
-        out_headers["X-Amz-Content-SHA256"] = content_sha
-
-    # Headers to sign: lower-cased names, values of repeated names joined with ",".
-    to_sign: dict[str, list[str]] = {}
-    for name, value in out_headers.items():
-        lname = name.lower()
-        if lname not in _UNSIGNED_HEADERS:
-            to_sign.setdefault(lname, []).append(value)
-    if "host" not in to_sign:
-        is_ipv6 = ":" in parts.hostname
-        to_sign["host"] = [_host_from_url(parts.scheme, parts.hostname, parts.port, is_ipv6)]
-    names = sorted(to_sign)
-    signed_headers = ";".join(n.strip() for n in names)
-    canonical_headers = "".join(
-        f"{n}:{','.join(_trim_all(v) for v in to_sign[n])}\n" for n in names
+    out_headers, content_sha = _caller_headers(headers, presign=presign_expires is not None)
+    payload_hash = _payload_hash(
+        out_headers,
+        payload,
+        content_sha,
+        is_s3=is_s3,
+        unsigned_payload=unsigned_payload,
+        presign=presign_expires is not None,
+        amz_date=amz_date,
+        session_token=credentials.session_token,
     )
-
+    signed_headers, canonical_headers = _canonical_headers(out_headers, parts)
     if presign_expires is not None:
-        auth_params: list[tuple[str, str]] = [
-            ("X-Amz-Algorithm", _ALGORITHM),
-            ("X-Amz-Credential", f"{credentials.access_key_id}/{scope}"),
-            ("X-Amz-Date", amz_date),
-            ("X-Amz-Expires", str(presign_expires)),
-            ("X-Amz-SignedHeaders", signed_headers),
-        ]
-        if credentials.session_token is not None:
-            auth_params.append(("X-Amz-Security-Token", credentials.session_token))
-        # Like botocore: operation params re-encoded strictly, then the auth params.
-        pairs = [
-            (_percent_encode(unquote_to_bytes(k)), _percent_encode(unquote_to_bytes(v or "")))
-            for k, v in pairs
-        ]
-        pairs += [(_percent_encode(k), _percent_encode(v)) for k, v in auth_params]
-
+        pairs = _presign_pairs(pairs, credentials, scope, amz_date, presign_expires, signed_headers)
     canonical_path = wire_path if is_s3 else quote(_remove_dot_segments(wire_path), safe="/~")
     canonical_request = "\n".join(
         [
@@ -377,7 +313,7 @@ def sign_request(
             hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
         ]
     )
-    key = signing_key(credentials.secret_access_key, date, region, service)
+    key = signing_key(credentials.secret_access_key, amz_date[:8], region, service)
     signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
     query = _join_query(pairs)
@@ -399,3 +335,116 @@ def sign_request(
         canonical_request=canonical_request,
         string_to_sign=string_to_sign,
     )
+
+
+def _check_request(
+    method: str, url: str, service: str, region: str, presign_expires: int | None
+) -> tuple[str, SplitResult]:
+    """The upper-cased method and the split URL, or InvalidParameterError."""
+    if not method or not method.isascii() or not method.strip().isalpha():
+        raise InvalidParameterError(f"bad HTTP method {method!r}")
+    if not service or not region:
+        raise InvalidParameterError("service and region are required")
+    if presign_expires is not None and not 1 <= presign_expires <= 604800:
+        raise InvalidParameterError("presign_expires must be 1..604800 seconds")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameterError(f"not an http(s) URL: {url!r}")
+    return method.strip().upper(), parts
+
+
+def _caller_headers(
+    headers: Mapping[str, str] | None, *, presign: bool
+) -> tuple[dict[str, str], str | None]:
+    """The caller's headers minus those the signer owns, and a caller-given content hash."""
+    out_headers: dict[str, str] = {}
+    content_sha: str | None = None
+    for name, value in (headers or {}).items():
+        lname = name.lower()
+        if lname == "x-amz-content-sha256":
+            content_sha = value
+        if lname in _SIGNER_HEADERS:
+            continue
+        out_headers[name] = value
+    if presign:
+        # botocore drops its own default form content type from presigned requests.
+        for name in [n for n, v in out_headers.items() if n.lower() == "content-type"]:
+            if out_headers[name] == _FORM_CONTENT_TYPE:
+                del out_headers[name]
+    return out_headers, content_sha
+
+
+def _payload_hash(
+    out_headers: dict[str, str],
+    payload: bytes,
+    content_sha: str | None,
+    *,
+    is_s3: bool,
+    unsigned_payload: bool,
+    presign: bool,
+    amz_date: str,
+    session_token: str | None,
+) -> str:
+    """The payload hash to sign; adds the X-Amz-* headers a header-signed request needs."""
+    if unsigned_payload or (presign and is_s3):
+        payload_hash = UNSIGNED_PAYLOAD
+    else:
+        payload_hash = hashlib.sha256(payload).hexdigest() if payload else EMPTY_SHA256
+    if not presign:
+        if content_sha is not None and not is_s3 and not unsigned_payload:
+            # A caller-given content hash wins, as in botocore (e.g. a streaming hash).
+            payload_hash = content_sha
+            out_headers["X-Amz-Content-SHA256"] = content_sha
+        out_headers["X-Amz-Date"] = amz_date
+        if session_token:
+            out_headers["X-Amz-Security-Token"] = session_token
+        if is_s3 or unsigned_payload:
+            out_headers["X-Amz-Content-SHA256"] = payload_hash
+    elif content_sha is not None:
+        payload_hash = content_sha
+        out_headers["X-Amz-Content-SHA256"] = content_sha
+    return payload_hash
+
+
+def _canonical_headers(out_headers: Mapping[str, str], parts: SplitResult) -> tuple[str, str]:
+    """SignedHeaders and the canonical header block (names lower-cased, repeats joined)."""
+    to_sign: dict[str, list[str]] = {}
+    for name, value in out_headers.items():
+        lname = name.lower()
+        if lname not in _UNSIGNED_HEADERS:
+            to_sign.setdefault(lname, []).append(value)
+    if "host" not in to_sign:
+        hostname = parts.hostname or ""
+        to_sign["host"] = [_host_from_url(parts.scheme, hostname, parts.port, ":" in hostname)]
+    names = sorted(to_sign)
+    signed_headers = ";".join(n.strip() for n in names)
+    canonical_headers = "".join(
+        f"{n}:{','.join(_trim_all(v) for v in to_sign[n])}\n" for n in names
+    )
+    return signed_headers, canonical_headers
+
+
+def _presign_pairs(
+    pairs: list[tuple[str, str | None]],
+    credentials: AwsCredentials,
+    scope: str,
+    amz_date: str,
+    expires: int,
+    signed_headers: str,
+) -> list[tuple[str, str | None]]:
+    """The query of a presigned URL: operation params re-encoded strictly (as botocore),
+    then the auth params."""
+    auth_params: list[tuple[str, str]] = [
+        ("X-Amz-Algorithm", _ALGORITHM),
+        ("X-Amz-Credential", f"{credentials.access_key_id}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(expires)),
+        ("X-Amz-SignedHeaders", signed_headers),
+    ]
+    if credentials.session_token is not None:
+        auth_params.append(("X-Amz-Security-Token", credentials.session_token))
+    out: list[tuple[str, str | None]] = [
+        (_percent_encode(unquote_to_bytes(k)), _percent_encode(unquote_to_bytes(v or "")))
+        for k, v in pairs
+    ]
+    return out + [(_percent_encode(k), _percent_encode(v)) for k, v in auth_params]

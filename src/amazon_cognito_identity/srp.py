@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ._random import random_bytes
-from .errors import SRPError
+from .errors import InvalidParameterError, SRPError
 
 __all__ = [
     "INFO_BITS",
@@ -70,19 +69,26 @@ def _builtin_modpow(base: int, exp: int, mod: int) -> int:
 
 
 def _first_modpow(base: int, exp: int, mod: int) -> int:
-    # The first exponentiation picks the implementation: under Pyodide the JS BigInt one
-    # when it is correct and faster here (see _jsbigint). Not at import time: a Pyodide
-    # memory snapshot taken after import must not hold a JS function.
+    # The first exponentiation picks the implementation: the platform's chooser (the
+    # runtime's: under Pyodide the JS BigInt one when it is correct and faster here, see
+    # _jsbigint) may call set_modpow. Not at import time: a Pyodide memory snapshot taken
+    # after import must not hold a JS function.
     global _modpow
     _modpow = _builtin_modpow
-    if sys.platform == "emscripten":
-        from . import _jsbigint
-
-        _jsbigint.install()  # calls set_modpow when it wins
+    if _chooser is not None:
+        _chooser()
     return _modpow(base, exp, mod)
 
 
 _modpow: Callable[[int, int, int], int] = _first_modpow
+_chooser: Callable[[], None] | None = None
+
+
+def set_modpow_chooser(fn: Callable[[], None] | None) -> None:
+    """Register what picks the modpow implementation on the first exponentiation (the
+    platform seam does; ``fn`` may call :func:`set_modpow`)."""
+    global _chooser
+    _chooser = fn
 
 
 def set_modpow(fn: Callable[[int, int, int], int] | None) -> None:
@@ -98,7 +104,7 @@ def set_modpow(fn: Callable[[int, int, int], int] | None) -> None:
 def modpow(base: int, exp: int, mod: int) -> int:
     """Return ``base ** exp % mod`` through the current modpow hook."""
     if exp < 0:
-        raise ValueError("negative exponent")
+        raise InvalidParameterError("negative exponent")
     return _modpow(base % mod, exp, mod)
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote, unquote
 
 from .errors import InvalidParameterError, StorageError
-from .runtime import IS_PYODIDE, get_js
 
 __all__ = [
     "CookieJar",
@@ -29,6 +28,15 @@ __all__ = [
     "Storage",
     "StorageKeys",
 ]
+
+
+#: Returns the browser's globals (the ``js`` module), or None outside a browser. The
+#: platform seam (:mod:`.runtime`) sets it; this module never asks where it runs.
+def _no_browser() -> Any:
+    return None
+
+
+browser_globals: Callable[[], Any] = _no_browser
 
 
 @runtime_checkable
@@ -112,11 +120,11 @@ class LocalStorage:
 
     @staticmethod
     def _find_backend() -> Any | None:
-        if not IS_PYODIDE:
+        js = browser_globals()
+        if js is None:
             return None
-        js = get_js()
         try:
-            store = js.localStorage  # type: ignore[union-attr]
+            store = js.localStorage
             _ = store.length  # raises SecurityError when access is denied
         except Exception:  # AttributeError in a worker, JsException when denied
             return None
@@ -191,7 +199,7 @@ class DocumentCookieJar:
 
     def __init__(self, document: Any | None = None) -> None:
         if document is None:
-            js = get_js()
+            js = browser_globals()
             document = getattr(js, "document", None) if js is not None else None
         if document is None:
             raise StorageError("document.cookie is not available outside a browser page")
@@ -476,10 +484,13 @@ class StorageKeys:
     ``<prefix>.<username>.idToken`` and so on.
     """
 
+    #: The first part of every key (the JS SDK's); the SDK spells it nowhere else.
+    PREFIX = "CognitoIdentityServiceProvider"
+
     def __init__(self, client_id: str, username: str | None = None) -> None:
         self.client_id = client_id
         self.username = username
-        self.prefix = f"CognitoIdentityServiceProvider.{client_id}"
+        self.prefix = f"{self.PREFIX}.{client_id}"
         self.last_auth_user = f"{self.prefix}.LastAuthUser"
 
     def for_user(self, username: str) -> StorageKeys:

@@ -9,16 +9,16 @@ all raises :class:`~amazon_cognito_identity.errors.NetworkError` (or
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import NetworkError, RequestTimeoutError
+from .aio import maybe_await
+from .errors import InvalidResponseError, NetworkError, RequestTimeoutError
 
 __all__ = [
     "HttpRequest",
@@ -27,7 +27,7 @@ __all__ = [
     "PyfetchTransport",
     "Transport",
     "UrllibTransport",
-    "default_transport",
+    "http_fetch",
 ]
 
 
@@ -68,22 +68,47 @@ def _lower_headers(items: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in items}
 
 
+def _read_body(resp: Any, deadline: float, timeout: float) -> bytes:
+    """The whole body, read in chunks; past ``deadline`` a RequestTimeoutError (so a
+    server that drips bytes cannot hold the worker thread long after the caller left)."""
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() >= deadline:
+            raise RequestTimeoutError(f"request took longer than {timeout}s")
+        chunk = resp.read1(_CHUNK) if hasattr(resp, "read1") else resp.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+_CHUNK = 64 * 1024
+
+
 class UrllibTransport:
-    """CPython transport: ``urllib`` run in a worker thread so the event loop stays free."""
+    """CPython transport: ``urllib`` run in a worker thread so the event loop stays free.
+
+    ``timeout`` (or the request's) is a deadline for the whole request - connecting,
+    sending, the answer's headers and body - not a limit per read.
+    """
 
     def __init__(self, timeout: float = 30.0) -> None:
         self.timeout = timeout
 
-    def _send_blocking(self, request: HttpRequest) -> HttpResponse:
-        timeout = request.timeout if request.timeout is not None else self.timeout
+    def _timeout(self, request: HttpRequest) -> float:
+        return request.timeout if request.timeout is not None else self.timeout
+
+    def _send_blocking(self, request: HttpRequest, deadline: float) -> HttpResponse:
+        timeout = self._timeout(request)
         if not request.url.startswith(("http://", "https://")):
             raise NetworkError(f"unsupported URL scheme: {request.url!r}")
         req = urllib.request.Request(  # noqa: S310 - scheme checked above
             request.url, data=request.body, headers=request.headers, method=request.method
         )
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
-                return HttpResponse(resp.status, _lower_headers(resp.headers.items()), resp.read())
+            remaining = max(deadline - time.monotonic(), 0.001)
+            with urllib.request.urlopen(req, timeout=remaining) as resp:  # noqa: S310
+                body = _read_body(resp, deadline, timeout)
+                return HttpResponse(resp.status, _lower_headers(resp.headers.items()), body)
         except urllib.error.HTTPError as err:
             # An HTTP error status is an answer: hand it back for the caller to parse.
             try:
@@ -94,16 +119,26 @@ class UrllibTransport:
         except TimeoutError as err:
             raise RequestTimeoutError(f"request timed out after {timeout}s") from err
         except urllib.error.URLError as err:
+            # urllib raises URLError while connecting and sending: the request was never
+            # sent whole, so the server cannot have acted on it.
             if isinstance(err.reason, TimeoutError):
-                raise RequestTimeoutError(f"request timed out after {timeout}s") from err
-            raise NetworkError(f"Network error: {err.reason}") from err
+                raise RequestTimeoutError(
+                    f"request timed out after {timeout}s", reached_server=False
+                ) from err
+            raise NetworkError(f"Network error: {err.reason}", reached_server=False) from err
         except (OSError, ValueError) as err:
             # Connection reset mid-body, bad status line, http.client.IncompleteRead...
             raise NetworkError(f"Network error: {err}") from err
 
     async def send(self, request: HttpRequest) -> HttpResponse:
-        """Send ``request`` from a worker thread."""
-        return await asyncio.to_thread(self._send_blocking, request)
+        """Send ``request`` from a worker thread; RequestTimeoutError past the deadline."""
+        timeout = self._timeout(request)
+        deadline = time.monotonic() + timeout
+        work = asyncio.to_thread(self._send_blocking, request, deadline)
+        try:
+            return await asyncio.wait_for(work, timeout)
+        except TimeoutError as err:
+            raise RequestTimeoutError(f"request took longer than {timeout}s") from err
 
 
 class PyfetchTransport:
@@ -131,10 +166,13 @@ class PyfetchTransport:
             from pyodide.ffi import to_js
 
             options["body"] = to_js(request.body)
-        try:
-            coro = pyfetch(request.url, **options)
-            resp = await asyncio.wait_for(coro, timeout)
-            body = await asyncio.wait_for(resp.bytes(), timeout)
+
+        async def fetch() -> tuple[Any, bytes]:
+            resp = await pyfetch(request.url, **options)
+            return resp, await resp.bytes()
+
+        try:  # one deadline for the answer and its body; abort() stops the browser's fetch
+            resp, body = await asyncio.wait_for(fetch(), timeout)
         except TimeoutError as err:
             controller.abort()
             raise RequestTimeoutError(f"request timed out after {timeout}s") from err
@@ -178,9 +216,7 @@ class MockTransport:
             if isinstance(item, BaseException):
                 raise item
             return item
-        result = self._handler(request)
-        if inspect.isawaitable(result):
-            result = await result
+        result = await maybe_await(self._handler(request))
         assert isinstance(result, HttpResponse)
         return result
 
@@ -199,8 +235,17 @@ def json_response(
     return HttpResponse(status, hdrs, json.dumps(data or {}).encode())
 
 
-def default_transport(timeout: float = 30.0) -> Transport:
-    """Pick the transport for this runtime: pyfetch under Pyodide, urllib elsewhere."""
-    if sys.platform == "emscripten":
-        return PyfetchTransport(timeout)
-    return UrllibTransport(timeout)
+def http_fetch(transport: Transport, timeout: float = 10.0) -> Callable[[str], Awaitable[bytes]]:
+    """``async fetch(url) -> bytes``: a GET over ``transport`` (e.g. for a pool's JWKS);
+    an answer other than 200 raises InvalidResponseError."""
+
+    async def fetch(url: str) -> bytes:
+        request = HttpRequest("GET", url, {"Accept": "application/json"}, b"", timeout)
+        response = await transport.send(request)
+        if response.status != 200:
+            raise InvalidResponseError(
+                f"GET {url} answered HTTP {response.status}", status_code=response.status
+            )
+        return response.body
+
+    return fetch

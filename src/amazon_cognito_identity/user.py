@@ -5,38 +5,39 @@ raises a typed :class:`~amazon_cognito_identity.errors.CognitoError`; passing a 
 ``callback`` (handler object, mapping or ``callback(err, result)``) instead delivers the
 outcome to it (see :mod:`amazon_cognito_identity.handlers`). Sign-in methods return a
 :class:`~amazon_cognito_identity.tokens.CognitoUserSession`, or a
-:class:`~amazon_cognito_identity.challenges.Challenge` to answer with the matching method.
+:class:`~amazon_cognito_identity.challenges.Challenge` to answer with :meth:`CognitoUser.answer`
+(or the matching JS-named method).
+
+The sign-in itself is :class:`~amazon_cognito_identity.engine.SignIn` (pure) driven by
+:func:`~amazon_cognito_identity.signin.drive`; what is stored goes through
+:class:`~amazon_cognito_identity.session_store.SessionStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import Awaitable, Mapping
+import warnings
+from collections.abc import Awaitable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .attributes import AuthenticationDetails, CognitoUserAttribute, attribute_list
-from .challenges import Challenge, MfaSetup, unit_for
+from . import engine as _engine
+from .aio import SingleFlight
+from .attributes import AuthenticationDetails
+from .challenges import Challenge
+from .engine import Done, SignIn, refresh_request, session_from_result
 from .errors import (
     CognitoError,
     InvalidParameterError,
     InvalidResponseError,
     NotAuthenticatedError,
     NotAuthorizedException,
-    StorageError,
 )
-from .handlers import (
-    deliver_auth,
-    deliver_success,
-    get_handler,
-    invoke,
-    is_node_style,
-    run_with_callback,
-)
-from .signin import SignInContext, dispatch, is_device_not_found
-from .srp import AuthenticationHelper
-from .tokens import CognitoAccessToken, CognitoIdToken, CognitoRefreshToken, CognitoUserSession
+from .handlers import deliver_auth, deliver_success, get_handler, invoke, run_with_callback
+from .session_store import SessionStore
+from .signin import drive
+from .tokens import CognitoRefreshToken, CognitoUserSession
+from .user_account import AccountOperations
 
 if TYPE_CHECKING:
     from .storage import Storage
@@ -44,19 +45,18 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTH_FLOWS", "CognitoUser"]
 
-#: The flows ``authenticate_user`` knows.
-AUTH_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH")
+#: The flows ``authenticate_user`` knows (see :data:`.engine.AUTH_FLOWS`).
+AUTH_FLOWS = tuple(_engine.AUTH_FLOWS)
 _MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_OTP")
-# Challenges whose answer carries the remembered device's key (as the JS SDK).
-_DEVICE_KEY_CHALLENGES = (*_MFA_CHALLENGES, "CUSTOM_CHALLENGE")
-SUCCESS = "SUCCESS"
 
-# In-flight refreshes by (event loop, client id, refresh token): concurrent get_session /
-# refresh_session calls - from any CognitoUser or pool object - share one request.
-_REFRESHES: dict[tuple[int, str, str], asyncio.Task[CognitoUserSession]] = {}
+# In-flight refreshes by (client id, refresh token), per event loop: concurrent get_session
+# / refresh_session calls - from any CognitoUser or pool object - share one request.
+_REFRESHES: SingleFlight[CognitoUserSession] = SingleFlight()
+
+SignInResult = CognitoUserSession | Challenge
 
 
-class CognitoUser:
+class CognitoUser(AccountOperations):
     """One user of a pool.
 
     ``CognitoUser("alice", pool)`` or the JS form
@@ -79,6 +79,7 @@ class CognitoUser:
         self.pool: CognitoUserPool = pool
         self.client = pool.client
         self.storage: Storage = storage if storage is not None else pool.storage
+        self.store = SessionStore(self.storage, pool.get_client_id(), pool.clock)
         #: Session string of the challenge in progress (the JS SDK's ``user.Session``).
         self.Session: str | None = None
         self.challenge_name: str | None = None
@@ -95,147 +96,30 @@ class CognitoUser:
         self.device_error: CognitoError | None = None
         #: The service's answer to the last ``update_attributes`` (CodeDeliveryDetailsList).
         self.last_update_result: dict[str, Any] = {}
+        self._engine: SignIn | None = None
 
-    # ---- storage ---------------------------------------------------------------------
-
-    def _key(self, name: str, username: str | None = None) -> str:
-        prefix = f"CognitoIdentityServiceProvider.{self.pool.get_client_id()}"
-        if name == "LastAuthUser":
-            return f"{prefix}.LastAuthUser"
-        return f"{prefix}.{username or self.username}.{name}"
-
-    def _write_all(self, items: list[tuple[str, str]]) -> None:
-        """Write every item or none: on a failure, restore what was there before."""
-        before = [(k, self.storage.get_item(k)) for k, _ in items]
-        try:
-            for key, value in items:
-                self.storage.set_item(key, value)
-        except Exception as err:
-            for key, old in before:
-                try:
-                    if old is None:
-                        self.storage.remove_item(key)
-                    else:
-                        self.storage.set_item(key, old)
-                except Exception:  # noqa: S112 - best effort rollback, report the first error
-                    continue
-            if isinstance(err, CognitoError):
-                raise
-            raise StorageError(f"could not write the session: {err}") from err
-
-    def _set_username(self, username: str) -> None:
-        self.username = username
-
-    def _token_items(self, session: CognitoUserSession) -> list[tuple[str, str]]:
-        return [
-            (self._key("idToken"), session.get_id_token().get_jwt_token()),
-            (self._key("accessToken"), session.get_access_token().get_jwt_token()),
-            (self._key("refreshToken"), session.get_refresh_token().get_token()),
-            (self._key("clockDrift"), str(session.get_clock_drift())),
-            (self._key("LastAuthUser"), self.username),  # last: the session is whole
-        ]
-
-    def _cache_tokens(self, session: CognitoUserSession) -> None:
-        self._write_all(self._token_items(session))
-
-    def _commit_sign_in(
-        self, session: CognitoUserSession, device_keys: dict[str, str] | None
-    ) -> None:
-        """Store a finished sign-in (tokens and new device keys) in one go."""
-        items = [(self._key(k), v) for k, v in (device_keys or {}).items()]
-        self._write_all(items + self._token_items(session))
-        self.storage.remove_item(self._key("userData"))  # another sign-in: stale profile
-        if device_keys:
-            self.device_key = device_keys["deviceKey"]
-            self.device_group_key = device_keys["deviceGroupKey"]
-            self.random_password = device_keys["randomPasswordKey"]
-        self.sign_in_user_session = session
+    # ---- stored state ------------------------------------------------------------------
 
     def _load_device_keys(self) -> None:
-        key = self.storage.get_item(self._key("deviceKey"))
-        if key:
-            self.device_key = key
-            self.random_password = self.storage.get_item(self._key("randomPasswordKey"))
-            self.device_group_key = self.storage.get_item(self._key("deviceGroupKey"))
+        keys = self.store.device_keys(self.username)
+        self.device_key = keys.key if keys else None
+        self.device_group_key = (keys.group_key if keys else None) or None
+        self.random_password = (keys.password if keys else None) or None
 
     def _clear_device_keys(self) -> None:
         self.device_key = self.device_group_key = self.random_password = None
-        for name in ("deviceKey", "randomPasswordKey", "deviceGroupKey"):
-            self.storage.remove_item(self._key(name))
-
-    def _clear_cached_tokens(self) -> None:
-        for name in ("idToken", "accessToken", "refreshToken", "clockDrift"):
-            self.storage.remove_item(self._key(name))
-        # Only our own name: never sign another user out of this storage.
-        if self.storage.get_item(self._key("LastAuthUser")) == self.username:
-            self.storage.remove_item(self._key("LastAuthUser"))
+        self.store.clear_device(self.username)
 
     def _clear_cached_user(self) -> None:
-        self._clear_cached_tokens()
-        self.storage.remove_item(self._key("userData"))
+        self.store.clear_user(self.username)
 
     def _read_cached_session(self) -> CognitoUserSession | None:
-        id_token = self.storage.get_item(self._key("idToken"))
-        access_token = self.storage.get_item(self._key("accessToken"))
-        if not id_token or not access_token:
-            return None
-        drift_text = self.storage.get_item(self._key("clockDrift"))
-        try:
-            drift = int(drift_text or 0)
-        except ValueError:
-            drift = 0
-        try:
-            return CognitoUserSession(
-                id_token=CognitoIdToken(id_token),
-                access_token=CognitoAccessToken(access_token),
-                refresh_token=CognitoRefreshToken(
-                    self.storage.get_item(self._key("refreshToken")) or ""
-                ),
-                clock_drift=drift,
-                now=self.pool.clock(),
-            )
-        except CognitoError:
-            return None  # a corrupt cache is the same as none: sign in again
-
-    def _session_from_result(self, result: Mapping[str, Any]) -> CognitoUserSession:
-        try:
-            return CognitoUserSession(
-                id_token=CognitoIdToken(result["IdToken"]),
-                access_token=CognitoAccessToken(result["AccessToken"]),
-                refresh_token=CognitoRefreshToken(result.get("RefreshToken") or ""),
-                now=self.pool.clock(),
-            )
-        except KeyError as err:
-            raise InvalidResponseError(f"AuthenticationResult lacks {err}") from err
+        return self.store.read_session(self.username)
 
     # ---- request helpers --------------------------------------------------------------
 
     def _context(self) -> dict[str, str] | None:
         return self.pool.get_user_context_data(self.username)
-
-    async def _respond(
-        self,
-        challenge: str,
-        answers: dict[str, str],
-        session: str | None,
-        client_metadata: Mapping[str, str] | None,
-    ) -> dict[str, Any]:
-        """RespondToAuthChallenge with SECRET_HASH and UserContextData added."""
-        answers = dict(answers)
-        secret = self.pool.secret_hash(answers.get("USERNAME", self.username))
-        if secret:
-            answers["SECRET_HASH"] = secret
-        return await self.client.call(
-            "RespondToAuthChallenge",
-            {
-                "ChallengeName": challenge,
-                "ClientId": self.pool.get_client_id(),
-                "ChallengeResponses": answers,
-                "Session": session,
-                "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                "UserContextData": self._context(),
-            },
-        )
 
     async def _access_token(self) -> str:
         """The access token of a valid session, refreshing an expired one when possible."""
@@ -251,44 +135,16 @@ class CognitoUser:
             operation, {"AccessToken": await self._access_token(), **params}
         )
 
-    async def _confirm_new_device(
-        self, session: CognitoUserSession, device: Mapping[str, Any]
-    ) -> dict[str, str]:
-        """ConfirmDevice for NewDeviceMetadata; returns the device keys to store."""
-        helper = AuthenticationHelper(self.pool.get_user_pool_name())
-        verifier = helper.generate_hash_device(device["DeviceGroupKey"], device["DeviceKey"])
-        reply = await self.client.call(
-            "ConfirmDevice",
-            {
-                "AccessToken": session.get_access_token().get_jwt_token(),
-                "DeviceKey": device["DeviceKey"],
-                "DeviceName": self.pool.device_name,
-                "DeviceSecretVerifierConfig": {
-                    "Salt": verifier.salt_b64,
-                    "PasswordVerifier": verifier.verifier_b64,
-                },
-            },
-        )
-        self.user_confirmation_necessary = reply.get("UserConfirmationNecessary") is True
-        return {
-            "deviceKey": device["DeviceKey"],
-            "deviceGroupKey": device["DeviceGroupKey"],
-            "randomPasswordKey": verifier.random_password,
-        }
-
-    def _auth_deliver(self) -> Any:
-        async def deliver(callback: Any, result: Any) -> None:
+    def _sign_in(self, coro: Any, callback: Any) -> Awaitable[SignInResult]:
+        async def deliver(cb: Any, result: Any) -> None:
             if isinstance(result, Challenge):
-                await deliver_auth(callback, result)
+                await deliver_auth(cb, result)
             elif self.user_confirmation_necessary:
-                await deliver_success(callback, result, True)
+                await deliver_success(cb, result, True)
             else:
-                await deliver_success(callback, result)
+                await deliver_success(cb, result)
 
-        return deliver
-
-    def _sign_in(self, coro: Any, callback: Any) -> Awaitable[CognitoUserSession | Challenge]:
-        return run_with_callback(coro, callback, self._auth_deliver())
+        return run_with_callback(coro, callback, deliver)
 
     # ---- plain accessors --------------------------------------------------------------
 
@@ -302,8 +158,8 @@ class CognitoUser:
 
     def set_sign_in_user_session(self, session: CognitoUserSession) -> None:
         """Adopt ``session`` and cache it (clears the cached user data)."""
-        self.storage.remove_item(self._key("userData"))
-        self._cache_tokens(session)
+        self.store.remove_user_data(self.username)
+        self.store.save_session(self.username, session)
         self.sign_in_user_session = session
 
     def get_authentication_flow_type(self) -> str:
@@ -314,137 +170,73 @@ class CognitoUser:
         """Pick the flow ``authenticate_user`` uses."""
         self.authentication_flow_type = flow
 
-    # ---- sign-up ----------------------------------------------------------------------
-
-    def confirm_registration(
-        self,
-        confirmation_code: str,
-        force_alias_creation: bool = False,
-        callback: Any = None,
-        client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[str]:
-        """ConfirmSignUp with the code sent at sign-up. Returns ``"SUCCESS"``."""
-        return run_with_callback(
-            self._simple(
-                "ConfirmSignUp",
-                {
-                    "ClientId": self.pool.get_client_id(),
-                    "ConfirmationCode": confirmation_code,
-                    "Username": self.username,
-                    "ForceAliasCreation": force_alias_creation,
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                    "SecretHash": self.pool.secret_hash(self.username),
-                    "UserContextData": self._context(),
-                },
-            ),
-            callback,
-        )
-
-    def resend_confirmation_code(
-        self, callback: Any = None, client_metadata: Mapping[str, str] | None = None
-    ) -> Awaitable[dict[str, Any]]:
-        """ResendConfirmationCode. Returns the answer (CodeDeliveryDetails)."""
-        return run_with_callback(
-            self.client.call(
-                "ResendConfirmationCode",
-                {
-                    "ClientId": self.pool.get_client_id(),
-                    "Username": self.username,
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                    "SecretHash": self.pool.secret_hash(self.username),
-                },
-            ),
-            callback,
-        )
-
-    async def _simple(self, operation: str, params: dict[str, Any]) -> str:
-        await self.client.call(operation, params)
-        return SUCCESS
-
-    async def _simple_authed(self, operation: str, params: dict[str, Any]) -> str:
-        await self._authed(operation, params)
-        return SUCCESS
-
     # ---- sign-in ----------------------------------------------------------------------
+
+    def _new_engine(self) -> SignIn:
+        self._engine = SignIn(self.pool.info(), self.username, self.store.device_keys)
+        return self._engine
+
+    async def _run(self, engine: SignIn, step: _engine.Step) -> SignInResult:
+        """Drive ``engine`` from ``step``; keep what it gives (challenge or session)."""
+        try:
+            outcome = await drive(self.client, engine, step, self.store.clear_device)
+        finally:
+            self.username = engine.username
+            self.Session = engine.session
+        if isinstance(outcome, Challenge):
+            self.challenge, self.challenge_name = outcome, outcome.name
+            return outcome
+        return self._signed_in(outcome)
+
+    def _signed_in(self, done: Done) -> CognitoUserSession:
+        self._engine = None
+        self.challenge = self.challenge_name = self.Session = None
+        self.user_confirmation_necessary = done.user_confirmation_necessary
+        if done.device_error is not None:
+            warnings.warn(
+                f"ConfirmDevice failed, device not remembered: {done.device_error}", stacklevel=2
+            )
+            self.device_error = done.device_error
+        self.store.commit_sign_in(done.username, done.session, done.new_device)
+        self._load_device_keys()
+        self.sign_in_user_session = done.session
+        return done.session
 
     def authenticate_user(
         self, auth_details: AuthenticationDetails | Mapping[str, Any], callback: Any = None
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Sign in with the flow set by ``set_authentication_flow_type`` (SRP by default).
 
         Returns the session, or a :class:`Challenge` (MFA, new password, custom...).
         A wrong password raises NotAuthorizedException.
         """
-        return self._sign_in(self._authenticate(_details(auth_details)), callback)
+        details = _details(auth_details)
 
-    async def _authenticate(self, details: AuthenticationDetails) -> CognitoUserSession | Challenge:
-        if self.authentication_flow_type not in AUTH_FLOWS:
-            raise InvalidParameterError("Authentication flow type is invalid.")
-        if not details.get_password():
-            raise InvalidParameterError("PASSWORD parameter is required")
-        start_name = self.username
-        try:
-            return await self._authenticate_once(details)
-        except CognitoError as err:
-            if not (is_device_not_found(err) and self.device_key):
-                raise
-        # The service forgot our device at a step other than PASSWORD_VERIFIER: forget it
-        # too and sign in once more from the start (as Amplify v6 does).
-        self._clear_device_keys()
-        self._set_username(start_name)
-        return await self._authenticate_once(details)
+        async def go() -> SignInResult:
+            engine = self._new_engine()
+            step = engine.start(
+                self.authentication_flow_type,
+                password=details.get_password() or "",
+                client_metadata=details.sign_in_metadata(),
+            )
+            return await self._run(engine, step)
 
-    async def _authenticate_once(
-        self, details: AuthenticationDetails
-    ) -> CognitoUserSession | Challenge:
-        flow = self.authentication_flow_type
-        metadata = details.sign_in_metadata()
-        self._load_device_keys()
-        params: dict[str, str] = {"USERNAME": self.username}
-        ctx = SignInContext(password=details.get_password(), client_metadata=metadata)
-        if flow == "USER_PASSWORD_AUTH":
-            params["PASSWORD"] = details.get_password() or ""
-        else:
-            ctx.helper = AuthenticationHelper(self.pool.get_user_pool_name())
-            params["SRP_A"] = ctx.helper.get_large_a_hex()
-            if flow == "CUSTOM_AUTH":
-                params["CHALLENGE_NAME"] = "SRP_A"
-        if self.device_key:
-            params["DEVICE_KEY"] = self.device_key
-        data = await self._initiate(flow, params, metadata)
-        return await dispatch(self, data, ctx)
-
-    async def _initiate(
-        self, flow: str, params: dict[str, str], metadata: Mapping[str, str] | None
-    ) -> dict[str, Any]:
-        secret = self.pool.secret_hash(self.username)
-        if secret:
-            params["SECRET_HASH"] = secret
-        return await self.client.call(
-            "InitiateAuth",
-            {
-                "AuthFlow": flow,
-                "ClientId": self.pool.get_client_id(),
-                "AuthParameters": params,
-                "ClientMetadata": dict(metadata) if metadata else None,
-                "UserContextData": self._context(),
-            },
-        )
+        return self._sign_in(go(), callback)
 
     def initiate_auth(
         self, auth_details: AuthenticationDetails | Mapping[str, Any], callback: Any = None
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """CUSTOM_AUTH without SRP: InitiateAuth with the details' AuthParameters."""
         details = _details(auth_details)
 
-        async def go() -> CognitoUserSession | Challenge:
-            params = {**details.get_auth_parameters(), "USERNAME": self.username}
-            self._load_device_keys()
-            if self.device_key:
-                params["DEVICE_KEY"] = self.device_key
-            metadata = details.sign_in_metadata()
-            data = await self._initiate("CUSTOM_AUTH", params, metadata)
-            return await dispatch(self, data, SignInContext(client_metadata=metadata))
+        async def go() -> SignInResult:
+            engine = self._new_engine()
+            step = engine.start(
+                "CUSTOM_AUTH",
+                auth_parameters=details.get_auth_parameters(),
+                client_metadata=details.sign_in_metadata(),
+            )
+            return await self._run(engine, step)
 
         return self._sign_in(go(), callback)
 
@@ -453,88 +245,41 @@ class CognitoUser:
         values: Mapping[str, str],
         client_metadata: Mapping[str, str] | None = None,
         callback: Any = None,
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Answer the current challenge with ``{field name: value}`` (see
         :attr:`Challenge.fields`). Returns the session, or the next :class:`Challenge`."""
 
-        async def go() -> CognitoUserSession | Challenge:
+        async def go() -> SignInResult:
             if self.challenge is None:
                 raise InvalidParameterError("there is no challenge to answer")
-            return await self._answer(self.challenge, values, client_metadata)
+            return await self._answer(self.challenge.name, values, client_metadata)
 
         return self._sign_in(go(), callback)
 
-    def _named_challenge(self, name: str) -> Challenge:
-        """The current challenge when it is ``name``; else ``name`` with no parameters (the
-        JS style: answer what the caller says, with the stored ``Session``)."""
-        if self.challenge is not None and self.challenge.name == name:
-            return self.challenge
-        return Challenge(name)
+    def _engine_at(self, name: str) -> SignIn:
+        """The engine waiting at challenge ``name``: the current one, or (JS style: answer
+        what the caller names, with the stored ``Session``) a new one resumed there."""
+        engine = self._engine
+        if engine is None or engine.challenge is None or engine.challenge.name != name:
+            engine = self._new_engine()
+            engine.resume(name, self.Session)
+        engine.session = self.Session  # the JS SDK's user.Session is the caller's to set
+        return engine
 
     async def _answer(
-        self,
-        challenge: Challenge,
-        values: Mapping[str, str],
-        client_metadata: Mapping[str, str] | None,
-    ) -> CognitoUserSession | Challenge:
-        unit = unit_for(challenge.name)
-        if unit is None:
-            raise InvalidParameterError(f"this SDK cannot answer challenge {challenge.name}")
-        reply = unit.answer(challenge, values)
-        if reply.operation == "":  # a step inside the challenge: describe the next inputs
-            return self._set_challenge(
-                Challenge(challenge.name, challenge.parameters, step=reply.step)
-            )
-        if reply.operation == "AssociateSoftwareToken":
-            return await self._associate_for_setup(challenge, reply.step)
-        if reply.operation == "VerifySoftwareToken":
-            return await self._finish_totp_setup(reply.responses)
-        self._load_device_keys()
-        answers = {"USERNAME": self.username, **reply.responses}
-        if self.device_key and challenge.name in _DEVICE_KEY_CHALLENGES:
-            answers["DEVICE_KEY"] = self.device_key
-        data = await self._respond(challenge.name, answers, self.Session, client_metadata)
-        return await dispatch(self, data, SignInContext(client_metadata=client_metadata))
-
-    def _set_challenge(self, challenge: Challenge) -> Challenge:
-        self.challenge = challenge
-        self.challenge_name = challenge.name
-        return challenge
-
-    async def _prepare_challenge(self, challenge: Challenge) -> Challenge:
-        """MFA_SETUP with TOTP as the only choice: associate the secret at once."""
-        if (
-            challenge.name == "MFA_SETUP"
-            and MfaSetup().chosen(challenge) == "SOFTWARE_TOKEN_MFA"
-            and not challenge.step.get("secret")
-        ):
-            return await self._associate_for_setup(challenge, {"mfa_type": "SOFTWARE_TOKEN_MFA"})
-        return self._set_challenge(challenge)
-
-    async def _associate_for_setup(self, challenge: Challenge, step: dict[str, str]) -> Challenge:
-        data = await self.client.call("AssociateSoftwareToken", {"Session": self.Session})
-        self.Session = data.get("Session") or self.Session
-        secret = data.get("SecretCode")
-        if not isinstance(secret, str) or not secret:
-            raise InvalidResponseError("AssociateSoftwareToken answered no SecretCode")
-        step = {**step, "secret": secret, "label": self.username}
-        return self._set_challenge(Challenge(challenge.name, challenge.parameters, step=step))
-
-    async def _finish_totp_setup(self, params: Mapping[str, str]) -> CognitoUserSession | Challenge:
-        data = await self.client.call("VerifySoftwareToken", {"Session": self.Session, **params})
-        self.Session = data.get("Session") or self.Session
-        reply = await self._respond("MFA_SETUP", {"USERNAME": self.username}, self.Session, None)
-        return await dispatch(self, reply, SignInContext())
+        self, name: str, values: Mapping[str, str], client_metadata: Mapping[str, str] | None
+    ) -> SignInResult:
+        engine = self._engine_at(name)
+        return await self._run(engine, engine.answer(values, client_metadata))
 
     def send_custom_challenge_answer(
         self,
         answer_challenge: str,
         callback: Any = None,
         client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Answer a CUSTOM_CHALLENGE."""
-        challenge = self._named_challenge("CUSTOM_CHALLENGE")
-        coro = self._answer(challenge, {"answer": answer_challenge}, client_metadata)
+        coro = self._answer("CUSTOM_CHALLENGE", {"answer": answer_challenge}, client_metadata)
         return self._sign_in(coro, callback)
 
     def send_mfa_code(
@@ -543,23 +288,21 @@ class CognitoUser:
         callback: Any = None,
         mfa_type: str | None = None,
         client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Answer SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP or SMS_OTP (default: the
         challenge just received, else SMS_MFA as the JS SDK)."""
         kind = mfa_type or (
             self.challenge_name if self.challenge_name in _MFA_CHALLENGES else "SMS_MFA"
         )
-        challenge = self._named_challenge(kind)
-        coro = self._answer(challenge, {"code": confirmation_code}, client_metadata)
+        coro = self._answer(kind, {"code": confirmation_code}, client_metadata)
         return self._sign_in(coro, callback)
 
     def send_mfa_selection_answer(
         self, answer_challenge: str, callback: Any = None
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Answer SELECT_MFA_TYPE with ``"SMS_MFA"``, ``"SOFTWARE_TOKEN_MFA"`` or
         ``"EMAIL_OTP"``."""
-        challenge = self._named_challenge("SELECT_MFA_TYPE")
-        coro = self._answer(challenge, {"mfa_type": answer_challenge}, None)
+        coro = self._answer("SELECT_MFA_TYPE", {"mfa_type": answer_challenge}, None)
         return self._sign_in(coro, callback)
 
     def complete_new_password_challenge(
@@ -568,34 +311,42 @@ class CognitoUser:
         required_attribute_data: Mapping[str, str] | None = None,
         callback: Any = None,
         client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[CognitoUserSession | Challenge]:
+    ) -> Awaitable[SignInResult]:
         """Answer NEW_PASSWORD_REQUIRED with a new password and the required attributes."""
 
-        async def go() -> CognitoUserSession | Challenge:
+        async def go() -> SignInResult:
             if not new_password:
                 raise InvalidParameterError("New password is required.")
             values = {**(required_attribute_data or {}), "new_password": new_password}
-            challenge = self._named_challenge("NEW_PASSWORD_REQUIRED")
-            return await self._answer(challenge, values, client_metadata)
+            return await self._answer("NEW_PASSWORD_REQUIRED", values, client_metadata)
 
         return self._sign_in(go(), callback)
 
-    # ---- MFA --------------------------------------------------------------------------
+    # ---- TOTP set-up ---------------------------------------------------------------------
+
+    def _in_mfa_setup(self) -> bool:
+        """True while a sign-in waits at MFA_SETUP (not signed in yet)."""
+        if self.challenge is not None:
+            return self.challenge.name == "MFA_SETUP"
+        return self.sign_in_user_session is None and self.Session is not None
 
     def associate_software_token(self, callback: Any = None) -> Awaitable[str]:
-        """AssociateSoftwareToken: returns the TOTP secret (during MFA_SETUP or signed in).
+        """AssociateSoftwareToken: returns the TOTP secret (during MFA_SETUP or signed in;
+        an expired session is refreshed first).
 
         During MFA_SETUP the SDK has usually associated the secret already (it is the
         challenge's ``secret`` field): that secret is returned without another request."""
 
         async def go() -> str:
-            if self._has_valid_session():
+            if not self._in_mfa_setup():
                 data = await self._authed("AssociateSoftwareToken", {})
                 return str(data.get("SecretCode", ""))
-            challenge = self._named_challenge("MFA_SETUP")
-            if not challenge.step.get("secret"):
-                step = {"mfa_type": "SOFTWARE_TOKEN_MFA"}
-                challenge = await self._associate_for_setup(challenge, step)
+            engine = self._engine_at("MFA_SETUP")
+            challenge = engine.challenge
+            if challenge is None or not challenge.step.get("secret"):
+                challenge = await self._run(engine, engine.associate_software_token())  # type: ignore[assignment]
+            if not isinstance(challenge, Challenge) or not challenge.step.get("secret"):
+                raise InvalidResponseError("AssociateSoftwareToken gave no secret")
             return challenge.step["secret"]
 
         async def deliver(cb: Any, secret: str) -> None:
@@ -611,55 +362,19 @@ class CognitoUser:
         self, totp_code: str, friendly_device_name: str | None = None, callback: Any = None
     ) -> Awaitable[Any]:
         """VerifySoftwareToken. During MFA_SETUP this finishes the sign-in and returns the
-        session; when signed in it returns the service's answer (``{"Status": ...}``)."""
+        session; when signed in (an expired session is refreshed first) it returns the
+        service's answer (``{"Status": ...}``)."""
 
         async def go() -> Any:
-            params = {"UserCode": totp_code, "FriendlyDeviceName": friendly_device_name}
-            if self._has_valid_session():
+            if not self._in_mfa_setup():
+                params = {"UserCode": totp_code, "FriendlyDeviceName": friendly_device_name}
                 return await self._authed("VerifySoftwareToken", params)
-            return await self._finish_totp_setup({k: v for k, v in params.items() if v})
+            engine = self._engine_at("MFA_SETUP")
+            return await self._run(
+                engine, engine.verify_software_token(totp_code, friendly_device_name)
+            )
 
-        return run_with_callback(go(), callback, self._auth_deliver())
-
-    def set_user_mfa_preference(
-        self,
-        sms_mfa_settings: Mapping[str, bool] | None,
-        software_token_mfa_settings: Mapping[str, bool] | None,
-        callback: Any = None,
-    ) -> Awaitable[str]:
-        """SetUserMFAPreference, e.g. ``({"PreferredMfa": True, "Enabled": True}, None)``."""
-        return run_with_callback(
-            self._simple_authed(
-                "SetUserMFAPreference",
-                {
-                    "SMSMfaSettings": sms_mfa_settings,
-                    "SoftwareTokenMfaSettings": software_token_mfa_settings,
-                },
-            ),
-            callback,
-        )
-
-    def enable_mfa(self, callback: Any = None) -> Awaitable[str]:
-        """SMS MFA on (legacy SetUserSettings)."""
-        options = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
-        return run_with_callback(
-            self._simple_authed("SetUserSettings", {"MFAOptions": options}), callback
-        )
-
-    def disable_mfa(self, callback: Any = None) -> Awaitable[str]:
-        """SMS MFA off (legacy SetUserSettings with no options)."""
-        return run_with_callback(
-            self._simple_authed("SetUserSettings", {"MFAOptions": []}), callback
-        )
-
-    def get_mfa_options(self, callback: Any = None) -> Awaitable[list[dict[str, str]] | None]:
-        """The legacy MFAOptions from GetUser."""
-
-        async def go() -> list[dict[str, str]] | None:
-            data = await self._authed("GetUser", {})
-            return data.get("MFAOptions")
-
-        return run_with_callback(go(), callback)
+        return self._sign_in(go(), callback)
 
     # ---- session ----------------------------------------------------------------------
 
@@ -678,8 +393,9 @@ class CognitoUser:
         async def go() -> CognitoUserSession:
             if not self.username:
                 raise NotAuthenticatedError("Username is null. Cannot retrieve a new session")
-            if self._has_valid_session():
-                return self.sign_in_user_session  # type: ignore[return-value]
+            session = self.sign_in_user_session
+            if session is not None and session.is_valid(self.pool.clock()):
+                return session
             cached = self._read_cached_session()
             if cached is None:
                 raise NotAuthenticatedError(
@@ -713,91 +429,35 @@ class CognitoUser:
     async def _refresh(
         self, token: str, client_metadata: Mapping[str, str] | None
     ) -> CognitoUserSession:
-        key = (id(asyncio.get_running_loop()), self.pool.get_client_id(), token)
-        flights = _REFRESHES
-        task = flights.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._refresh_request(token, client_metadata))
-            flights[key] = task
-
-            def done(t: asyncio.Task[CognitoUserSession]) -> None:
-                if flights.get(key) is t:
-                    del flights[key]
-                if not t.cancelled():
-                    t.exception()  # mark retrieved: every waiter gets it re-raised
-
-            task.add_done_callback(done)
-        # shield: one caller giving up must not cancel the refresh the others wait on.
-        session = await asyncio.shield(task)
+        key = (self.pool.get_client_id(), token)
+        session = await _REFRESHES.run(key, lambda: self._refresh_request(token, client_metadata))
         self.sign_in_user_session = session
         return session
 
     async def _refresh_request(
         self, token: str, client_metadata: Mapping[str, str] | None
     ) -> CognitoUserSession:
-        params: dict[str, str] = {"REFRESH_TOKEN": token}
-        device_key = self.storage.get_item(self._key("deviceKey"))
-        if device_key:
-            params["DEVICE_KEY"] = device_key
+        device = self.store.device_keys(self.username)
+        request = refresh_request(
+            self.pool.info(), self.username, token, device.key if device else None, client_metadata
+        )
         try:
-            data = await self._initiate("REFRESH_TOKEN_AUTH", params, client_metadata)
+            data = await self.client.call(request.operation, request.params)
         except NotAuthorizedException:
             self.sign_in_user_session = None
-            if self._stored_refresh_token() in (token, None):
+            if self.store.refresh_token(self.username) in (token, None):
                 self._clear_cached_user()
             raise
         result = data.get("AuthenticationResult")
         if not isinstance(result, dict):
             raise InvalidResponseError("REFRESH_TOKEN_AUTH answered no AuthenticationResult")
         result = {"RefreshToken": token, **{k: v for k, v in result.items() if v}}
-        session = self._session_from_result(result)
+        session = session_from_result(result, self.pool.clock())
         # A sign-in that happened while this refresh was in flight stored a newer session:
         # keep it rather than overwrite it with this one.
-        if self._stored_refresh_token() in (token, None):
-            self._cache_tokens(session)
+        if self.store.refresh_token(self.username) in (token, None):
+            self.store.save_session(self.username, session)
         return session
-
-    def _stored_refresh_token(self) -> str | None:
-        return self.storage.get_item(self._key("refreshToken"))
-
-    # ---- attributes -------------------------------------------------------------------
-
-    def get_user_attributes(self, callback: Any = None) -> Awaitable[list[CognitoUserAttribute]]:
-        """GetUser's attributes as :class:`CognitoUserAttribute` objects."""
-
-        async def go() -> list[CognitoUserAttribute]:
-            data = await self._authed("GetUser", {})
-            return [CognitoUserAttribute(a) for a in data.get("UserAttributes", [])]
-
-        return run_with_callback(go(), callback)
-
-    def get_user_data(
-        self, callback: Any = None, bypass_cache: bool = False
-    ) -> Awaitable[dict[str, Any]]:
-        """GetUser's whole answer, cached under ``.userData``.
-
-        ``bypass_cache=True`` fetches it again and, when data was cached (as the JS SDK),
-        refreshes the session too, so the ID token carries changed attributes."""
-
-        async def go() -> dict[str, Any]:
-            if not self._has_valid_session():
-                self.storage.remove_item(self._key("userData"))
-            cached = self.storage.get_item(self._key("userData"))
-            if cached and not bypass_cache and self._has_valid_session():
-                try:
-                    value = json.loads(cached)
-                    if isinstance(value, dict):
-                        return value
-                except ValueError:
-                    pass
-                self.storage.remove_item(self._key("userData"))
-            data = await self._authed("GetUser", {})
-            self.storage.set_item(self._key("userData"), json.dumps(data))
-            if bypass_cache and cached:
-                await self._refresh_if_possible()
-            return data
-
-        return run_with_callback(go(), callback)
 
     async def _refresh_if_possible(self) -> None:
         session = self.sign_in_user_session
@@ -807,181 +467,29 @@ class CognitoUser:
             with contextlib.suppress(CognitoError):
                 await self._refresh(token, None)
 
-    def update_attributes(
-        self,
-        attributes: Any,
-        callback: Any = None,
-        client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[str]:
-        """UpdateUserAttributes, then refresh the cached user data. Returns ``"SUCCESS"``;
-        the service's answer (CodeDeliveryDetailsList) is kept in
-        ``self.last_update_result``."""
-
-        async def go() -> str:
-            self.last_update_result = await self._authed(
-                "UpdateUserAttributes",
-                {
-                    "UserAttributes": attribute_list(attributes),
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                },
-            )
-            await self._best_effort_user_data()
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
-    async def _best_effort_user_data(self) -> None:
-        try:
-            await self.get_user_data(bypass_cache=True)
-        except CognitoError:
-            self.storage.remove_item(self._key("userData"))
-
-    def delete_attributes(self, attribute_list: list[str], callback: Any = None) -> Awaitable[str]:
-        """DeleteUserAttributes by name. Returns ``"SUCCESS"``."""
-
-        async def go() -> str:
-            await self._authed("DeleteUserAttributes", {"UserAttributeNames": attribute_list})
-            await self._best_effort_user_data()
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
-    def get_attribute_verification_code(
-        self,
-        attribute_name: str,
-        callback: Any = None,
-        client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[dict[str, Any]]:
-        """GetUserAttributeVerificationCode. Returns the answer (CodeDeliveryDetails)."""
-        coro = self._authed(
-            "GetUserAttributeVerificationCode",
-            {
-                "AttributeName": attribute_name,
-                "ClientMetadata": dict(client_metadata) if client_metadata else None,
-            },
-        )
-        return run_with_callback(coro, callback, _verification_deliver(SUCCESS))
-
-    def verify_attribute(
-        self, attribute_name: str, confirmation_code: str, callback: Any = None
-    ) -> Awaitable[str]:
-        """VerifyUserAttribute with the code received. Returns ``"SUCCESS"``."""
-        return run_with_callback(
-            self._simple_authed(
-                "VerifyUserAttribute", {"AttributeName": attribute_name, "Code": confirmation_code}
-            ),
-            callback,
-        )
-
-    # ---- password and account ---------------------------------------------------------
-
-    def change_password(
-        self,
-        old_user_password: str,
-        new_user_password: str,
-        callback: Any = None,
-        client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[str]:
-        """ChangePassword. Returns ``"SUCCESS"``."""
-        return run_with_callback(
-            self._simple_authed(
-                "ChangePassword",
-                {
-                    "PreviousPassword": old_user_password,
-                    "ProposedPassword": new_user_password,
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                },
-            ),
-            callback,
-        )
-
-    def forgot_password(
-        self, callback: Any = None, client_metadata: Mapping[str, str] | None = None
-    ) -> Awaitable[dict[str, Any]]:
-        """ForgotPassword: a code is sent. Returns the answer (CodeDeliveryDetails);
-        handlers get ``input_verification_code(data)`` (or ``on_success(data)``)."""
-        coro = self.client.call(
-            "ForgotPassword",
-            {
-                "ClientId": self.pool.get_client_id(),
-                "Username": self.username,
-                "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                "SecretHash": self.pool.secret_hash(self.username),
-                "UserContextData": self._context(),
-            },
-        )
-        return run_with_callback(coro, callback, _verification_deliver(None))
-
-    def confirm_password(
-        self,
-        confirmation_code: str,
-        new_password: str,
-        callback: Any = None,
-        client_metadata: Mapping[str, str] | None = None,
-    ) -> Awaitable[str]:
-        """ConfirmForgotPassword with the code and a new password. Returns ``"SUCCESS"``."""
-        return run_with_callback(
-            self._simple(
-                "ConfirmForgotPassword",
-                {
-                    "ClientId": self.pool.get_client_id(),
-                    "Username": self.username,
-                    "ConfirmationCode": confirmation_code,
-                    "Password": new_password,
-                    "ClientMetadata": dict(client_metadata) if client_metadata else None,
-                    "SecretHash": self.pool.secret_hash(self.username),
-                    "UserContextData": self._context(),
-                },
-            ),
-            callback,
-        )
-
-    def delete_user(
-        self, callback: Any = None, client_metadata: Mapping[str, str] | None = None
-    ) -> Awaitable[str]:
-        """DeleteUser, then forget everything stored for the user (device keys too)."""
-
-        async def go() -> str:
-            metadata = dict(client_metadata) if client_metadata else None
-            await self._authed("DeleteUser", {"ClientMetadata": metadata})
-            self._clear_cached_user()
-            self._clear_device_keys()
-            self.sign_in_user_session = None
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
     # ---- sign-out ---------------------------------------------------------------------
 
     def sign_out(self, callback: Any = None, revoke: bool = True) -> Awaitable[None]:
-        """Revoke the refresh token (when the access token has ``origin_jti``) and clear
-        the cached tokens; device keys stay. The local sign-out happens even if the
-        revocation fails (the error is then raised, or given to ``callback(err)``)."""
+        """Sign out: the cached tokens are cleared at once, before this returns (device
+        keys stay), as the JS SDK's ``signOut()``. The returned awaitable revokes the
+        refresh token (when the access token has ``origin_jti``); in a running event loop
+        the revocation starts even when it is not awaited. A failed revocation is raised
+        by the awaitable, or given to ``callback(err)``."""
+        session = self.sign_in_user_session or self._read_cached_session()
+        self.sign_in_user_session = None
+        self._clear_cached_user()
 
         async def go() -> None:
-            error: CognitoError | None = None
-            if revoke:
-                try:
-                    await self._revoke_tokens()
-                except NotAuthenticatedError:
-                    pass  # nothing to revoke
-                except CognitoError as err:
-                    error = err
-            self.sign_in_user_session = None
-            self._clear_cached_user()
-            if error is not None:
-                raise error
+            if revoke and session is not None:
+                await self._revoke_tokens(session)
 
-        # JS: signOut(callback) calls callback(err) or callback(); invoke() drops the
-        # result argument a one-argument callback cannot take.
-        return run_with_callback(go(), callback)
+        if callback is not None:
+            # JS: signOut(callback) calls callback(err) or callback(); invoke() drops the
+            # result argument a one-argument callback cannot take.
+            return run_with_callback(go(), callback)
+        return _Started(go) if revoke and session is not None else _Started(None)
 
-    async def _revoke_tokens(self) -> None:
-        session = self.sign_in_user_session
-        if session is None:
-            session = self._read_cached_session()
-        if session is None:
-            raise NotAuthenticatedError("User is not authenticated")
+    async def _revoke_tokens(self, session: CognitoUserSession) -> None:
         token = session.get_refresh_token().get_token()
         try:
             revocable = bool(session.get_access_token().decode_payload().get("origin_jti"))
@@ -997,97 +505,37 @@ class CognitoUser:
                 },
             )
 
-    def global_sign_out(self, callback: Any = None) -> Awaitable[str]:
-        """GlobalSignOut (every token of the user, everywhere), then clear the cache."""
-
-        async def go() -> str:
-            await self._authed("GlobalSignOut", {})
-            self._clear_cached_user()
-            self.sign_in_user_session = None
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
-    # ---- devices ----------------------------------------------------------------------
-
-    def _own_device_key(self) -> str:
-        if not self.device_key:
-            self._load_device_keys()
-        if not self.device_key:
-            raise InvalidParameterError("no device is remembered for this user")
-        return self.device_key
-
-    def list_devices(
-        self, limit: int = 60, pagination_token: str | None = None, callback: Any = None
-    ) -> Awaitable[dict[str, Any]]:
-        """ListDevices: ``{"Devices": [...], "PaginationToken": ...}``."""
-        return run_with_callback(
-            self._authed("ListDevices", {"Limit": limit, "PaginationToken": pagination_token}),
-            callback,
-        )
-
-    def get_device(self, callback: Any = None) -> Awaitable[dict[str, Any]]:
-        """GetDevice for this user's remembered device."""
-
-        async def go() -> dict[str, Any]:
-            return await self._authed("GetDevice", {"DeviceKey": self._own_device_key()})
-
-        return run_with_callback(go(), callback)
-
-    def _device_status(self, status: str, callback: Any) -> Awaitable[str]:
-        async def go() -> str:
-            return await self._simple_authed(
-                "UpdateDeviceStatus",
-                {"DeviceKey": self._own_device_key(), "DeviceRememberedStatus": status},
-            )
-
-        return run_with_callback(go(), callback)
-
-    def set_device_status_remembered(self, callback: Any = None) -> Awaitable[str]:
-        """Mark this device remembered."""
-        return self._device_status("remembered", callback)
-
-    def set_device_status_not_remembered(self, callback: Any = None) -> Awaitable[str]:
-        """Mark this device not remembered."""
-        return self._device_status("not_remembered", callback)
-
-    def forget_specific_device(self, device_key: str, callback: Any = None) -> Awaitable[str]:
-        """ForgetDevice by key (our own stored keys go too when it is this device)."""
-
-        async def go() -> str:
-            await self._authed("ForgetDevice", {"DeviceKey": device_key})
-            if device_key == self.storage.get_item(self._key("deviceKey")):
-                self._clear_device_keys()
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
-    def forget_device(self, callback: Any = None) -> Awaitable[str]:
-        """ForgetDevice for this device, and drop its stored keys."""
-
-        async def go() -> str:
-            await self._authed("ForgetDevice", {"DeviceKey": self._own_device_key()})
-            self._clear_device_keys()
-            return SUCCESS
-
-        return run_with_callback(go(), callback)
-
     def __repr__(self) -> str:
         return f"CognitoUser({self.username!r}, pool={self.pool.get_user_pool_id()!r})"
 
 
+class _Started:
+    """An awaitable whose work starts at once in a running event loop (so it happens even
+    when nobody awaits it), or on ``await`` when there is no loop yet."""
+
+    def __init__(self, start: Any) -> None:
+        self._start = start
+        self._task: asyncio.Future[None] | None = None
+        if start is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._task = asyncio.ensure_future(start())
+        self._task.add_done_callback(_retrieved)
+
+    def __await__(self) -> Generator[Any, None, None]:
+        if self._task is None and self._start is not None:
+            self._task = asyncio.ensure_future(self._start())
+        if self._task is not None:
+            yield from self._task.__await__()
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 def _details(value: AuthenticationDetails | Mapping[str, Any]) -> AuthenticationDetails:
     return value if isinstance(value, AuthenticationDetails) else AuthenticationDetails(value)
-
-
-def _verification_deliver(success_value: Any) -> Any:
-    """``input_verification_code(data)`` when the handler has it, else ``on_success``."""
-
-    async def deliver(callback: Any, data: Any) -> None:
-        fn = None if is_node_style(callback) else get_handler(callback, "input_verification_code")
-        if fn is not None:
-            await invoke(fn, data)
-        else:
-            await deliver_success(callback, data if success_value is None else success_value)
-
-    return deliver

@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from .attributes import attribute_list
 from .client import Client, RetryPolicy
+from .engine import PoolInfo
 from .errors import InvalidParameterError
 from .handlers import run_with_callback
-from .runtime import default_storage, get_js
-from .transport import Transport
-from .wire import USER_AGENT, region_from_pool_id, validate_pool_id
+from .ids import region_from_pool_id, validate_pool_id
+from .runtime import default_storage, get_js, is_pyodide
+from .storage import StorageKeys
+from .transport import Transport, http_fetch
+from .verify import verify_token
+from .wire import USER_AGENT
 
 if TYPE_CHECKING:
     from .storage import Storage
@@ -95,7 +99,7 @@ class CognitoUserPool:
         self.user_pool_id: str = validate_pool_id(user_pool_id)
         self.client_id: str = client_id
         self.client_secret = client_secret
-        if client_secret and sys.platform == "emscripten":
+        if client_secret and is_pyodide():
             warnings.warn(
                 "a client secret in a browser is visible to every visitor; use an app client "
                 "without a secret for public clients",
@@ -127,6 +131,17 @@ class CognitoUserPool:
     def get_client_id(self) -> str:
         """The app client id."""
         return self.client_id
+
+    def info(self) -> PoolInfo:
+        """What the sign-in engine needs of this pool (no client, no storage)."""
+        return PoolInfo(
+            client_id=self.client_id,
+            pool_name=self.get_user_pool_name(),
+            secret_hash=self.secret_hash,
+            context_data=self.get_user_context_data,
+            device_name=self.device_name,
+            clock=self.clock,
+        )
 
     def secret_hash(self, username: str) -> str | None:
         """SECRET_HASH for ``username``, or None when the client has no secret."""
@@ -201,13 +216,29 @@ class CognitoUserPool:
             code_delivery_details=data.get("CodeDeliveryDetails"),
         )
 
+    async def verify_token(
+        self,
+        token: str,
+        token_use: str = "id",  # noqa: S107 - a claim value
+        **options: Any,
+    ) -> dict[str, Any]:
+        """:func:`~amazon_cognito_identity.verify.verify_token` for this pool and app client,
+        the JWKS fetched over this pool's transport (``options``: ``issuer``, ``cache``,
+        ``backend``, ``leeway``... as there). Returns the verified claims."""
+        options.setdefault("fetch", http_fetch(self.client.transport))
+        return await verify_token(
+            token,
+            user_pool_id=self.user_pool_id,
+            client_id=self.client_id,
+            token_use=token_use,
+            **options,
+        )
+
     def get_current_user(self) -> CognitoUser | None:
         """The last user who signed in on this storage (``LastAuthUser``), or None."""
         from .user import CognitoUser
 
-        last = self.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.client_id}.LastAuthUser"
-        )
+        last = self.storage.get_item(StorageKeys(self.client_id).last_auth_user)
         return CognitoUser(last, self, storage=self.storage) if last else None
 
     def __repr__(self) -> str:

@@ -18,14 +18,21 @@ import hashlib
 import hmac
 import importlib
 import json
-import re
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .errors import InvalidParameterError, InvalidResponseError, InvalidTokenError
-from .runtime import IS_PYODIDE, get_js
+from .aio import SingleFlight
+from .errors import (
+    CognitoError,
+    InvalidParameterError,
+    InvalidResponseError,
+    InvalidTokenError,
+    NetworkError,
+)
+from .ids import region_from_pool_id, validate_pool_id
 from .tokens import b64url_decode, decode_jwt
 
 __all__ = [
@@ -46,11 +53,18 @@ __all__ = [
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
+
+#: Returns the browser's globals (``js``) or None; set by the platform seam (:mod:`.runtime`).
+def _no_browser() -> Any:
+    return None
+
+
+browser_globals: Callable[[], Any] = _no_browser
+
 #: Seconds of clock skew tolerated on exp/iat/nbf.
 DEFAULT_LEEWAY = 60.0
 #: Weaker RSA keys are refused outright.
 MIN_RSA_BITS = 2048
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 
 # DER DigestInfo prefix for SHA-256 (RFC 8017 section 9.2, note 1).
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -170,7 +184,7 @@ class WebCryptoBackend:
 
     def __init__(self, subtle: Any | None = None) -> None:
         if subtle is None:
-            js = get_js()
+            js = browser_globals()
             subtle = getattr(getattr(js, "crypto", None), "subtle", None)
         if subtle is None:
             raise InvalidParameterError("crypto.subtle is not available")
@@ -218,7 +232,7 @@ def select_backend() -> RsaBackend:
     if _backend is not None:
         return _backend
     chosen: RsaBackend | None = None
-    if IS_PYODIDE:
+    if browser_globals() is not None:
         try:
             chosen = WebCryptoBackend()
         except (InvalidParameterError, ImportError, AttributeError):
@@ -237,9 +251,11 @@ def select_backend() -> RsaBackend:
 
 def default_issuer(user_pool_id: str, region: str | None = None) -> str:
     """``https://cognito-idp.<region>.amazonaws.com/<pool id>``."""
-    if not _POOL_ID.match(user_pool_id) or len(user_pool_id) > 55:
-        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}")
-    region = region or user_pool_id.split("_", 1)[0]
+    try:
+        validate_pool_id(user_pool_id)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"invalid user pool id: {user_pool_id!r}") from None
+    region = region or region_from_pool_id(user_pool_id)
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
@@ -264,20 +280,13 @@ def _keys_of(jwks: Any) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-async def _default_fetch(url: str) -> bytes:
-    from .runtime import default_transport
+async def _no_fetch(url: str) -> bytes:
+    raise InvalidParameterError(f"no fetch to get {url}: pass fetch= or jwks=")
 
-    transport_module = importlib.import_module(f"{__package__}.transport")
-    request = transport_module.HttpRequest(
-        method="GET", url=url, headers={"Accept": "application/json"}, body=b"", timeout=10.0
-    )
-    response = await default_transport().send(request)
-    if response.status != 200:
-        raise InvalidResponseError(
-            f"JWKS fetch from {url} answered HTTP {response.status}", status_code=response.status
-        )
-    body: bytes = response.body
-    return body
+
+#: The fetch used when ``verify_token`` is given neither ``fetch`` nor ``jwks``: the
+#: platform seam (:mod:`.runtime`) sets a GET over the default transport.
+default_fetch: Fetch = _no_fetch
 
 
 class JwksCache:
@@ -296,6 +305,7 @@ class JwksCache:
         self._fetched_at: dict[str, float] = {}
         self.min_refetch_interval = min_refetch_interval
         self._clock = clock
+        self._flights: SingleFlight[dict[str, Mapping[str, Any]]] = SingleFlight()
         #: How many fetches were made (for tests and metrics).
         self.fetch_count = 0
 
@@ -305,9 +315,18 @@ class JwksCache:
         self._fetched_at.clear()
 
     async def _fetch(self, url: str, fetch: Fetch) -> dict[str, Mapping[str, Any]]:
+        # Concurrent verifiers needing the same JWKS share one fetch.
+        return await self._flights.run(url, lambda: self._fetch_once(url, fetch))
+
+    async def _fetch_once(self, url: str, fetch: Fetch) -> dict[str, Mapping[str, Any]]:
         self.fetch_count += 1
         self._fetched_at[url] = self._clock()
-        raw = await fetch(url)
+        try:
+            raw = await fetch(url)
+        except CognitoError:
+            raise
+        except OSError as exc:  # a custom fetch's socket or timeout error
+            raise NetworkError(f"JWKS fetch from {url} failed: {exc}") from exc
         try:
             keys = _keys_of(json.loads(raw))
         except (ValueError, UnicodeDecodeError, InvalidParameterError) as exc:
@@ -345,7 +364,20 @@ def _claim_number(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidTokenError(f"token has no numeric {name!r} claim")
+    if not math.isfinite(value):  # NaN compares false with everything; inf never expires
+        raise InvalidTokenError(f"token claim {name!r} is not a finite number")
     return float(value)
+
+
+def _client_ids(client_id: Any) -> frozenset[str]:
+    if isinstance(client_id, str):
+        return frozenset([client_id])
+    if isinstance(client_id, Mapping) or not isinstance(client_id, Iterable):
+        raise InvalidParameterError("client_id must be a string or a list of strings")
+    ids = list(client_id)
+    if not ids or not all(isinstance(c, str) and c for c in ids):
+        raise InvalidParameterError("client_id must be a string or a list of strings")
+    return frozenset(ids)
 
 
 def _check_claims(
@@ -376,6 +408,19 @@ def _check_claims(
         raise InvalidTokenError("token was issued in the future")
     if "nbf" in claims and _claim_number(claims, "nbf") > now + leeway:
         raise InvalidTokenError("token is not valid yet (nbf)")
+
+
+def _rs256_kid(header: Mapping[str, Any]) -> str:
+    """The kid of an RS256 header without critical extensions, or InvalidTokenError."""
+    alg = header.get("alg")
+    if alg != "RS256":
+        raise InvalidTokenError(f"token alg {alg!r} is not allowed (only RS256)")
+    if "crit" in header:
+        raise InvalidTokenError("token has critical header extensions")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidTokenError("token header has no kid")
+    return kid
 
 
 async def verify_token(
@@ -415,20 +460,11 @@ async def verify_token(
     """
     if token_use not in ("id", "access"):
         raise InvalidParameterError("token_use must be 'id' or 'access'")
-    client_ids = frozenset([client_id] if isinstance(client_id, str) else client_id)
-    if not client_ids:
-        raise InvalidParameterError("client_id is required")
+    client_ids = _client_ids(client_id)
     expected_issuer = issuer.rstrip("/") if issuer else default_issuer(user_pool_id, region)
 
     decoded = decode_jwt(token)
-    alg = decoded.header.get("alg")
-    if alg != "RS256":
-        raise InvalidTokenError(f"token alg {alg!r} is not allowed (only RS256)")
-    if "crit" in decoded.header:
-        raise InvalidTokenError("token has critical header extensions")
-    kid = decoded.header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise InvalidTokenError("token header has no kid")
+    kid = _rs256_kid(decoded.header)
 
     # The issuer comes first: a token from another issuer never makes us fetch keys.
     if decoded.payload.get("iss") != expected_issuer:
@@ -442,7 +478,7 @@ async def verify_token(
             raise InvalidTokenError(f"unknown kid {kid!r}: not in the given JWKS")
     else:
         jwk = await (cache or DEFAULT_JWKS_CACHE).get(
-            jwks_url(expected_issuer), kid, fetch or _default_fetch
+            jwks_url(expected_issuer), kid, fetch or default_fetch
         )
     key = parse_jwk(jwk)
     if not await (backend or select_backend()).verify(

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .errors import CognitoError, InvalidParameterError, InvalidResponseError, error_from_response
+from .ids import region_from_pool_id, validate_pool_id
 from .transport import HttpRequest, HttpResponse
 
 __all__ = [
@@ -27,25 +28,7 @@ IDENTITY_SERVICE = "AWSCognitoIdentityService"
 USER_AGENT = f"amazon-cognito-identity-py/{__version__}"
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
-_POOL_ID_RE = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_POOL_ID_MAX = 55
 _HOSTS = {IDENTITY_PROVIDER_SERVICE: "cognito-idp", IDENTITY_SERVICE: "cognito-identity"}
-
-
-def validate_pool_id(pool_id: str) -> str:
-    """Return ``pool_id`` when it has the ``region_name`` form, else raise."""
-    if (
-        not isinstance(pool_id, str)
-        or len(pool_id) > _POOL_ID_MAX
-        or not _POOL_ID_RE.match(pool_id)
-    ):
-        raise InvalidParameterError("Invalid UserPoolId format.")
-    return pool_id
-
-
-def region_from_pool_id(pool_id: str) -> str:
-    """The region part of a pool id (before the first ``_``)."""
-    return pool_id.split("_", 1)[0]
 
 
 def endpoint_for(

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import registry
+from . import guard, registry
 from .errors import ServiceError, internal, serialization
 from .registry import RequestContext
 from .state import Emulator
@@ -61,6 +61,10 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        bound = (scope.get("server") or (None, 0))[0]
+        if not guard.host_allowed(headers.get("host"), bound, self.emulator.config.allowed_hosts):
+            await self._reply(send, 421, "MisdirectedRequest", "Host not allowed", [])
+            return
         origin = headers.get("origin")
         cors: list[tuple[bytes, bytes]] = []
         if origin and self.origin_allowed(origin):
@@ -74,12 +78,18 @@ class EmulatorApp:
         if method == "OPTIONS":
             await self._preflight(send, origin, headers, cors)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        if scope["path"].startswith("/_emulator/") and origin and not cors:
+            # A page of another site (a form post, a fetch) may not drive the emulator.
+            await self._reply(
+                send, 403, "CORSOriginDenied", f"Origin {origin!r} is not allowed", []
+            )
+            return
+        body = await self._read_body(receive, headers)
+        if body is None:
+            limit = self.emulator.config.max_body_bytes
+            err = guard.too_large(limit)
+            await self._reply(send, err.status, err.name, err.message, cors)
+            return
         try:
             status, payload, extra = await self._route(scope, method, path, headers, body)
         except Exception:  # last resort: still a JSON body, never an HTML page
@@ -95,6 +105,39 @@ class EmulatorApp:
             *extra,
             *cors,
         ]
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": data})
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes | None:
+        """The request body, or None (unread beyond the limit) when it is too large."""
+        limit = self.emulator.config.max_body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    async def _reply(
+        self, send: Send, status: int, name: str, message: str, cors: list[tuple[bytes, bytes]]
+    ) -> None:
+        data = json.dumps({"__type": name, "message": message}).encode()
+        out = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+            (b"x-amzn-errortype", f"{name}:".encode()),
+            *cors,
+        ]
+        if status == 413:
+            out.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": data})
 
@@ -142,13 +185,13 @@ class EmulatorApp:
         await send({"type": "http.response.body", "body": b""})
 
     def _issuer_base(self, scope: Scope, headers: dict[str, str]) -> str:
+        """The configured issuer, else the address the server listens on: fixed per server,
+        never taken from the Host header a caller chooses."""
         if self.emulator.config.issuer_base:
             return self.emulator.config.issuer_base.rstrip("/")
-        host = headers.get("host")
-        if not host:
-            server = scope.get("server") or ("127.0.0.1", 80)
-            host = f"{server[0]}:{server[1]}"
-        return f"{scope.get('scheme', 'http')}://{host}"
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        return f"{scope.get('scheme', 'http')}://{host}:{server[1]}"
 
     async def _route(
         self, scope: Scope, method: str, path: str, headers: dict[str, str], body: bytes
@@ -171,7 +214,8 @@ class EmulatorApp:
             query = parse_qs(scope.get("query_string", b"").decode())
             username = query.get("username", [None])[0]
             pool_id = query.get("pool_id", [None])[0]
-            items = await self._run_plain(self.emulator.store.outbox, username, pool_id)
+            email = query.get("email", [None])[0]
+            items = await self._run_plain(self.emulator.store.outbox, username, pool_id, email)
             return 200, items, []
         if path == "/_emulator/reset" and method == "POST":
             await self._run_plain(self.emulator.store.reset)
@@ -270,9 +314,16 @@ class EmulatorApp:
         except (ValueError, UnicodeDecodeError) as exc:
             err = serialization(f"Malformed JSON body: {exc}")
             return 400, {"__type": err.name, "message": err.message}, []
+        except RecursionError:
+            err = serialization(f"JSON nested deeper than {guard.MAX_DEPTH} levels")
+            return 400, {"__type": err.name, "message": err.message}, []
         if not isinstance(params, dict):
             err = serialization(f"Expected a JSON object, got {type(params).__name__}")
             return 400, {"__type": err.name, "message": err.message}, []
+        try:
+            guard.check_strings(params)
+        except ServiceError as err:
+            return err.status, {"__type": err.name, "message": err.message}, []
         return await self._run(handler, scope, headers, params)
 
 

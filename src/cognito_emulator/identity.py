@@ -87,6 +87,8 @@ def create_identity_pool(
         raise invalid_parameter("IdentityPoolName must match [\\w ]+ (1-128 characters)")
     checked: list[Item] = []
     for p in providers or []:
+        if not isinstance(p, dict):
+            raise invalid_parameter("Each CognitoIdentityProviders entry must be a structure")
         provider = p.get("ProviderName")
         if not isinstance(provider, str) or not _PROVIDER_RE.match(provider):
             raise invalid_parameter(f"Invalid ProviderName: {provider!r}")
@@ -187,12 +189,37 @@ def set_identity_pool_roles(ctx: RequestContext, params: Item) -> Item:
         for k, v in roles.items()
     ):
         raise invalid_parameter("Roles must map authenticated/unauthenticated to role ARNs")
+    mappings = params.get("RoleMappings")
+    if mappings is not None:
+        _mapped_roles(mappings)  # checked now: stored unchecked it would break every request
     store = ctx.emulator.store
     with store.transaction():
         item = _get_pool(ctx.emulator, pool_id)
         item["Roles"] = dict(roles)
+        if mappings is not None:
+            item["RoleMappings"] = mappings
         store.put("identity_pool", pool_id, item)
     return {}
+
+
+def _mapped_roles(mappings: Any) -> set[str]:
+    """The role ARNs named by ``RoleMappings`` rules (InvalidParameterException when the
+    structure is not a map of ``{Type, RulesConfiguration: {Rules: [{RoleARN, ...}]}}``)."""
+    if not isinstance(mappings, dict):
+        raise invalid_parameter("RoleMappings must be a map")
+    out: set[str] = set()
+    for mapping in mappings.values():
+        if not isinstance(mapping, dict) or mapping.get("Type") not in ("Token", "Rules"):
+            raise invalid_parameter("Each RoleMappings entry needs Type Token or Rules")
+        rules = (mapping.get("RulesConfiguration") or {}).get("Rules") or []
+        if not isinstance(rules, list):
+            raise invalid_parameter("RulesConfiguration.Rules must be a list")
+        for rule in rules:
+            arn = rule.get("RoleARN") if isinstance(rule, dict) else None
+            if not isinstance(arn, str) or not arn.startswith("arn:"):
+                raise invalid_parameter("Each rule needs a RoleARN")
+            out.add(arn)
+    return out
 
 
 @_op("GetIdentityPoolRoles")
@@ -368,6 +395,11 @@ def get_credentials_for_identity(ctx: RequestContext, params: Item) -> Item:
     if custom is not None:
         if not logins:
             raise invalid_parameter("CustomRoleArn needs an authenticated identity")
+        # Only a role the pool could grant this identity: its authenticated role or one of
+        # its role mappings' roles; naming any other ARN gets no credentials.
+        allowed = {role} | _mapped_roles(pool.get("RoleMappings") or {})
+        if not isinstance(custom, str) or custom not in allowed:
+            raise not_authorized("The CustomRoleArn is not a role of this identity pool.")
         role = custom
     if not role:
         raise _invalid_config()

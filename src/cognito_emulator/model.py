@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import srp
+from . import codes, srp
 from .errors import (
     ServiceError,
     invalid_parameter,
@@ -21,6 +21,8 @@ from .errors import (
     resource_not_found,
     user_not_found,
 )
+from .schema import check_password_text, check_username
+from .store import key_part, user_prefix
 from .validation import req_str
 
 if TYPE_CHECKING:
@@ -117,7 +119,9 @@ def check_flow(client: Item, flow: str) -> None:
 
 
 def check_password_policy(pool: Item, password: str) -> None:
-    """InvalidPasswordException when the password breaks the pool's policy."""
+    """InvalidPasswordException when the password breaks the pool's policy (and
+    InvalidParameterException over 256 characters or with control characters)."""
+    check_password_text(password)
     policy = dict(DEFAULT_POLICY)
     policy.update((pool.get("Policies") or {}).get("PasswordPolicy") or {})
     problem = None
@@ -149,6 +153,11 @@ def _aliases(pool: Item) -> list[str]:
     )
 
 
+def alias_prefix(pool: Item, attr: str, value: str) -> str:
+    """Key prefix of the index entries for one attribute value (exact: values are escaped)."""
+    return f"{pool['Id']}/{attr}/{key_part(value.lower())}/"
+
+
 def _index_keys(pool: Item, user: Item) -> list[str]:
     """Keys of the lookup index (sub and alias attributes) for a user."""
     attrs = user["attributes"]
@@ -156,7 +165,7 @@ def _index_keys(pool: Item, user: Item) -> list[str]:
     for attr in ["sub", *_aliases(pool)]:
         value = attrs.get(attr)
         if value:
-            keys.append(f"{pool['Id']}/{attr}/{value.lower()}/{user['username']}")
+            keys.append(alias_prefix(pool, attr, value) + key_part(user["username"]))
     return sorted(keys)
 
 
@@ -176,7 +185,7 @@ def find_user(emu: Emulator, pool: Item, name: str) -> Item | None:
     if user is not None:
         return user
     for attr in ["sub", *_aliases(pool)]:
-        for _key, ref in emu.store.scan("alias", f"{pool['Id']}/{attr}/{name.lower()}/"):
+        for _key, ref in emu.store.scan("alias", alias_prefix(pool, attr, name)):
             found = emu.store.get("user", user_key(pool, ref["username"]))
             if found is not None and _alias_usable(pool, found, attr):
                 return found
@@ -191,13 +200,52 @@ def require_user(emu: Emulator, pool: Item, name: str) -> Item:
     return user
 
 
-def save_user(emu: Emulator, pool: Item, user: Item) -> None:
-    """Write a user back, stamping its modification time and updating the lookup index."""
+def _alias_holder(emu: Emulator, pool: Item, user: Item, attr: str) -> Item | None:
+    """Another user for whom ``user``'s value of ``attr`` already signs in."""
+    value = user["attributes"].get(attr)
+    if not value:
+        return None
+    for _key, ref in emu.store.scan("alias", alias_prefix(pool, attr, value)):
+        if ref["username"] == user["username"]:
+            continue
+        other = emu.store.get("user", user_key(pool, ref["username"]))
+        if other is not None and _alias_usable(pool, other, attr):
+            return other
+    return None
+
+
+def claim_aliases(emu: Emulator, pool: Item, user: Item, force: bool = False) -> None:
+    """An alias (email, phone_number, preferred_username) signs in one user only: when ``user``
+    makes one usable that another user holds, AliasExistsException, or with ``force``
+    (ForceAliasCreation) the other user's attribute becomes unverified and stops signing in."""
+    for attr in _aliases(pool):
+        if not _alias_usable(pool, user, attr):
+            continue
+        other = _alias_holder(emu, pool, user, attr)
+        if other is None:
+            continue
+        if (
+            not force
+            or attr in (pool.get("UsernameAttributes") or [])
+            or attr == "preferred_username"
+        ):
+            noun = "phone number" if attr == "phone_number" else attr
+            raise ServiceError(
+                "AliasExistsException", f"An account with the given {noun} already exists."
+            )
+        other["attributes"][f"{attr}_verified"] = "false"
+        save_user(emu, pool, other)
+
+
+def save_user(emu: Emulator, pool: Item, user: Item, force_alias: bool = False) -> None:
+    """Write a user back, stamping its modification time and updating the lookup index; an alias
+    another user holds is refused (see :func:`claim_aliases`)."""
     user["modified"] = emu.now()
     old = set(user.get("_index") or [])
     new = _index_keys(pool, user)
     user["_index"] = new
     with emu.store.transaction():
+        claim_aliases(emu, pool, user, force_alias)
         for key in old.difference(new):
             emu.store.delete("alias", key)
         for key in set(new).difference(old):
@@ -229,7 +277,9 @@ def password_matches(emu: Emulator, pool: Item, user: Item, password: str) -> bo
 
 
 def new_user(emu: Emulator, pool: Item, username: str, attributes: dict[str, str]) -> Item:
-    """A fresh user item (not yet saved)."""
+    """A fresh user item (not yet saved); InvalidParameterException for a username Cognito
+    refuses."""
+    check_username(username)
     now = emu.now()
     attrs = {"sub": str(uuid.uuid4())}
     attrs.update({k: v for k, v in attributes.items() if k != "sub"})
@@ -249,15 +299,6 @@ def new_user(emu: Emulator, pool: Item, username: str, attributes: dict[str, str
         "device_group_key": "-"
         + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(9)),
     }
-
-
-def check_attributes(pool: Item, attrs: dict[str, str]) -> None:
-    """Reject attributes a user may not set."""
-    for name in attrs:
-        if name == "sub":
-            raise invalid_parameter("Cannot modify an immutable attribute: sub")
-        if not re.fullmatch(r"[\w:.-]{1,32}|custom:[\w.-]{1,20}", name):
-            raise invalid_parameter(f"Invalid user attribute name: {name}")
 
 
 def attribute_list(user: Item) -> list[dict[str, str]]:
@@ -334,3 +375,36 @@ def owned_device(emu: Emulator, pool: Item, user: Item, device_key: str) -> Item
     if device is None or device["pool_id"] != pool["Id"] or device["username"] != user["username"]:
         return None
     return device
+
+
+def delete_user_data(ctx: RequestContext, pool: Item, user: Item) -> None:
+    """Remove a user with its devices, codes and sign-in origins."""
+    store = ctx.emulator.store
+    prefix = user_prefix(pool["Id"], user["username"])
+    with store.transaction():
+        store.delete("user", user_key(pool, user["username"]))
+        forget_user_index(ctx.emulator, user)
+        for _key, device in store.scan("user_device", prefix):
+            store.delete("device", device["DeviceKey"])
+        store.delete_prefix("user_device", prefix)
+        for key, _item in store.scan("user_origin", prefix):
+            store.put("origin", key.rsplit("/", 1)[-1], {"revoked": True})
+        store.delete_prefix("user_origin", prefix)
+        codes.drop_codes(ctx.emulator, pool["Id"], user["username"])
+
+
+def revoke_origin(ctx: RequestContext, jti: str) -> None:
+    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
+    store = ctx.emulator.store
+    origin = store.get("origin", jti) or {}
+    origin["revoked"] = True
+    store.put("origin", jti, origin)
+
+
+def revoke_user_origins(ctx: RequestContext, pool: Item, user: Item) -> None:
+    """Revoke every session (refresh token family) of a user."""
+    store = ctx.emulator.store
+    prefix = user_prefix(pool["Id"], user["username"])
+    with store.transaction():
+        for key, _item in store.scan("user_origin", prefix):
+            revoke_origin(ctx, key.rsplit("/", 1)[-1])

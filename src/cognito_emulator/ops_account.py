@@ -4,29 +4,38 @@ from __future__ import annotations
 
 import hmac
 
-from . import codes
+from . import codes, existence
 from .access import caller
-from .errors import ServiceError, invalid_parameter, not_authorized
+from .errors import (
+    ServiceError,
+    code_mismatch,
+    invalid_parameter,
+    not_authorized,
+    user_not_found,
+)
 from .model import (
     attribute_list,
-    check_attributes,
     check_password_policy,
     check_secret_hash,
     client_from_params,
+    delete_user_data,
     delivery,
     delivery_details,
     find_user,
     mfa_settings,
     new_user,
+    password_matches,
     require_user,
+    revoke_origin,
+    revoke_user_origins,
     save_user,
     set_password,
     updating_user,
 )
-from .ops_admin import delete_user_data
 from .registry import Params, RequestContext, idp
+from .schema import check_attributes, check_required, readable
 from .validation import attribute_list as attr_param
-from .validation import opt_list, opt_str, req_str
+from .validation import opt_bool, opt_list, opt_str, req_str
 
 
 def _auto_verify_target(pool: Params, user: Params) -> tuple[str, str, str] | None:
@@ -38,23 +47,38 @@ def _auto_verify_target(pool: Params, user: Params) -> tuple[str, str, str] | No
     return None
 
 
-def _client_request(ctx: RequestContext, params: Params, *names: str) -> tuple[Params, list[str]]:
-    """The pool of the request's app client, and Username then the required string parameters
-    ``names`` (read in that order), after the SecretHash check on the username."""
+def _client_request(
+    ctx: RequestContext, params: Params, *names: str
+) -> tuple[Params, Params, list[str]]:
+    """The pool and app client of the request, and Username then the required string
+    parameters ``names`` (read in that order), after the SecretHash check on the username."""
     pool, client = client_from_params(ctx, params)
     values = [req_str(params, name) for name in ("Username", *names)]
     check_secret_hash(client, values[0], opt_str(params, "SecretHash"))
-    return pool, values
+    return pool, client, values
+
+
+def _account_user(ctx: RequestContext, pool: Params, client: Params, name: str) -> Params | None:
+    """The user, or None when unknown and the client hides user existence (else
+    UserNotFoundException)."""
+    user = find_user(ctx.emulator, pool, name)
+    if user is None and not existence.prevents(client):
+        raise user_not_found()
+    return user
+
+
+def _client_of(ctx: RequestContext, claims: Params) -> Params | None:
+    return ctx.emulator.store.get("client", str(claims.get("client_id", "")))
 
 
 @idp("SignUp")
 def sign_up(ctx: RequestContext, params: Params) -> Params:
     """SignUp: the password becomes a salt + verifier; a code goes to the outbox."""
     emu = ctx.emulator
-    pool, (username, password) = _client_request(ctx, params, "Password")
+    pool, client, (username, password) = _client_request(ctx, params, "Password")
     attrs = attr_param(params, "UserAttributes")
     attr_param(params, "ValidationData")
-    check_attributes(pool, attrs)
+    check_attributes(pool, attrs, client)
     if (pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise not_authorized("SignUp is not permitted for this user pool")
     username_attrs = pool.get("UsernameAttributes") or []
@@ -65,12 +89,16 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
             attrs["phone_number"] = username
         else:
             raise invalid_parameter("Username should be either an email or a phone number.")
+    check_required(pool, attrs)
     check_password_policy(pool, password)
     with emu.store.transaction():
         if find_user(emu, pool, username) is not None:
             raise ServiceError("UsernameExistsException", "User already exists")
         # With email/phone as username the stored username is a generated id (like Cognito).
         user = new_user(emu, pool, username, attrs)
+        for name in ("email", "phone_number"):  # unverified until a code confirms it
+            if user["attributes"].get(name):
+                user["attributes"][f"{name}_verified"] = "false"
         if username_attrs:
             user["username"] = user["attributes"]["sub"]
         set_password(emu, pool, user, password)
@@ -87,16 +115,21 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
 def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
     """ConfirmSignUp with the outbox code."""
     emu = ctx.emulator
-    pool, (name, code) = _client_request(ctx, params, "ConfirmationCode")
-    user = require_user(emu, pool, name)
+    pool, client, (name, code) = _client_request(ctx, params, "ConfirmationCode")
+    force = opt_bool(params, "ForceAliasCreation")
+    user = _account_user(ctx, pool, client, name)
+    if user is None:
+        raise code_mismatch()
     if user["status"] != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user['status']}")
     codes.check_code(emu, pool["Id"], user["username"], "signup", code)
-    with updating_user(emu, pool, name) as user:
+    with emu.store.transaction():
+        user = require_user(emu, pool, user["username"])
         user["status"] = "CONFIRMED"
         target = _auto_verify_target(pool, user)
         if target:
             user["attributes"][f"{target[1]}_verified"] = "true"
+        save_user(emu, pool, user, force_alias=force)
     return {}
 
 
@@ -104,8 +137,11 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
 def resend_confirmation_code(ctx: RequestContext, params: Params) -> Params:
     """ResendConfirmationCode."""
     emu = ctx.emulator
-    pool, (name,) = _client_request(ctx, params)
-    user = require_user(emu, pool, name)
+    pool, client, (name,) = _client_request(ctx, params)
+    user = _account_user(ctx, pool, client, name)
+    codes.throttle(emu, pool["Id"], user["username"] if user else f"?{name.lower()}", "signup")
+    if user is None:
+        return {"CodeDeliveryDetails": existence.simulated_delivery(emu, pool, name)}
     if user["status"] != "UNCONFIRMED":
         raise invalid_parameter("User is already confirmed.")
     target = _auto_verify_target(pool, user) or delivery(user)
@@ -119,8 +155,12 @@ def resend_confirmation_code(ctx: RequestContext, params: Params) -> Params:
 def forgot_password(ctx: RequestContext, params: Params) -> Params:
     """ForgotPassword: a code to the user's email (or phone)."""
     emu = ctx.emulator
-    pool, (name,) = _client_request(ctx, params)
-    user = require_user(emu, pool, name)
+    pool, client, (name,) = _client_request(ctx, params)
+    user = _account_user(ctx, pool, client, name)
+    key = user["username"] if user else f"?{name.lower()}"
+    codes.throttle(emu, pool["Id"], key, "forgot_password")
+    if user is None:
+        return {"CodeDeliveryDetails": existence.simulated_delivery(emu, pool, name)}
     target = delivery(user)
     if target is None:
         raise invalid_parameter(
@@ -135,8 +175,12 @@ def forgot_password(ctx: RequestContext, params: Params) -> Params:
 def confirm_forgot_password(ctx: RequestContext, params: Params) -> Params:
     """ConfirmForgotPassword: code check, policy check, new verifier."""
     emu = ctx.emulator
-    pool, (name, code, password) = _client_request(ctx, params, "ConfirmationCode", "Password")
-    user = require_user(emu, pool, name)
+    pool, client, (name, code, password) = _client_request(
+        ctx, params, "ConfirmationCode", "Password"
+    )
+    user = _account_user(ctx, pool, client, name)
+    if user is None:
+        raise code_mismatch()
     check_password_policy(pool, password)
     codes.check_code(emu, pool["Id"], user["username"], "forgot_password", code)
     with updating_user(emu, pool, name) as user:
@@ -151,8 +195,9 @@ def confirm_forgot_password(ctx: RequestContext, params: Params) -> Params:
 @idp("GetUser")
 def get_user(ctx: RequestContext, params: Params) -> Params:
     """GetUser."""
-    _pool, user, _claims = caller(ctx, params)
-    out: Params = {"Username": user["username"], "UserAttributes": attribute_list(user)}
+    _pool, user, claims = caller(ctx, params)
+    shown = {**user, "attributes": readable(_client_of(ctx, claims), user["attributes"])}
+    out: Params = {"Username": user["username"], "UserAttributes": attribute_list(shown)}
     out.update(mfa_settings(user))
     return out
 
@@ -161,9 +206,9 @@ def get_user(ctx: RequestContext, params: Params) -> Params:
 def update_user_attributes(ctx: RequestContext, params: Params) -> Params:
     """UpdateUserAttributes: a changed email/phone becomes unverified and gets a code."""
     emu = ctx.emulator
-    pool, user, _claims = caller(ctx, params)
+    pool, user, claims = caller(ctx, params)
     attrs = attr_param(params, "UserAttributes")
-    check_attributes(pool, attrs)
+    check_attributes(pool, attrs, _client_of(ctx, claims) or {})
     details = []
     with emu.store.transaction():
         for name, value in attrs.items():
@@ -234,8 +279,6 @@ def verify_user_attribute(ctx: RequestContext, params: Params) -> Params:
 @idp("ChangePassword")
 def change_password(ctx: RequestContext, params: Params) -> Params:
     """ChangePassword: the previous password is checked against the verifier."""
-    from .model import password_matches
-
     emu = ctx.emulator
     pool, user, _claims = caller(ctx, params)
     previous = req_str(params, "PreviousPassword")
@@ -254,23 +297,6 @@ def delete_user(ctx: RequestContext, params: Params) -> Params:
     pool, user, _claims = caller(ctx, params)
     delete_user_data(ctx, pool, user)
     return {}
-
-
-def _revoke_origin(ctx: RequestContext, jti: str) -> None:
-    """Mark one sign-in origin (a refresh token family and its access tokens) revoked."""
-    store = ctx.emulator.store
-    origin = store.get("origin", jti) or {}
-    origin["revoked"] = True
-    store.put("origin", jti, origin)
-
-
-def revoke_user_origins(ctx: RequestContext, pool: Params, user: Params) -> None:
-    """Revoke every session (refresh token family) of a user."""
-    store = ctx.emulator.store
-    prefix = f"{pool['Id']}/{user['username']}/"
-    with store.transaction():
-        for key, _item in store.scan("user_origin", prefix):
-            _revoke_origin(ctx, key.rsplit("/", 1)[-1])
 
 
 @idp("GlobalSignOut")
@@ -302,5 +328,5 @@ def revoke_token(ctx: RequestContext, params: Params) -> Params:
     if refresh["client_id"] != client["ClientId"]:
         raise not_authorized("Invalid token")
     with emu.store.transaction():
-        _revoke_origin(ctx, refresh["origin_jti"])
+        revoke_origin(ctx, refresh["origin_jti"])
     return {}

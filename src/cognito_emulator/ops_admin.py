@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 import secrets
 import string
 from typing import Any
 
-from . import codes
+from . import codes, existence
 from .errors import ServiceError, invalid_parameter
 from .model import (
     DEFAULT_POLICY,
     attribute_list,
-    check_attributes,
     check_password_policy,
+    delete_user_data,
     delivery,
     find_user,
-    forget_user_index,
     get_pool,
     mfa_settings,
     new_user,
     public_client,
     public_pool,
     require_user,
+    revoke_user_origins,
     save_user,
     set_password,
     token_seconds,
     updating_user,
-    user_key,
 )
 from .registry import Params, RequestContext, idp
+from .schema import check_attributes, normalize_schema
+from .settings import check_client_settings, check_pool_settings
 from .validation import attribute_list as attr_param
 from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
 
@@ -50,10 +55,6 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
     policies = opt_dict(params, "Policies")
     policy = dict(DEFAULT_POLICY)
     policy.update(opt_dict(policies, "PasswordPolicy"))
-    length = policy.get("MinimumLength")
-    # Checked now: a bad policy stored would break every later sign-up with a 500.
-    if isinstance(length, bool) or not isinstance(length, int) or not 6 <= length <= 99:
-        raise invalid_parameter(f"Invalid PasswordPolicy.MinimumLength: {length!r}")
     mfa = opt_str(params, "MfaConfiguration") or "OFF"
     if mfa not in ("OFF", "ON", "OPTIONAL"):
         raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
@@ -85,9 +86,10 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
                 device.get("DeviceOnlyRememberedOnUserPrompt", False)
             ),
         }
+    if params.get("Schema") is not None:
+        pool["Schema"] = normalize_schema(params["Schema"])
     for key in (
         "UserPoolTags",
-        "Schema",
         "AccountRecoverySetting",
         "SmsConfiguration",
         "EmailConfiguration",
@@ -99,6 +101,12 @@ def create_pool(ctx: RequestContext, params: Params) -> Params:
     answer = opt_str(params, "EmulatorCustomAuthAnswer")
     if answer:
         pool["EmulatorCustomAuthAnswer"] = answer
+    # Emulator extension: "BUILTIN" lets CUSTOM_AUTH use the built-in code trigger.
+    custom = opt_str(params, "EmulatorCustomAuth")
+    if custom:
+        pool["EmulatorCustomAuth"] = custom
+    # Checked now: a bad setting stored would break every later request with a 500.
+    check_pool_settings(pool)
     emu.store.put("pool", pool_id, pool)
     emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
     return pool
@@ -187,8 +195,12 @@ def create_client(ctx: RequestContext, params: Params) -> Params:
         "EnableTokenRevocation": opt_bool(params, "EnableTokenRevocation", True),
         "AllowedOAuthFlowsUserPoolClient": False,
     }
+    for name in ("ReadAttributes", "WriteAttributes"):
+        if params.get(name) is not None:
+            client[name] = opt_list(params, name)
     if opt_bool(params, "GenerateSecret"):
         client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
+    check_client_settings(pool, client)
     token_seconds(client)
     emu.store.put("client", client["ClientId"], client)
     return client
@@ -235,6 +247,7 @@ def admin_create_user(ctx: RequestContext, params: Params) -> Params:
     attrs = attr_param(params, "UserAttributes")
     check_attributes(pool, attrs)
     action = opt_str(params, "MessageAction")
+    force = opt_bool(params, "ForceAliasCreation")
     temp = opt_str(params, "TemporaryPassword")
     with emu.store.transaction():
         existing = find_user(emu, pool, username)
@@ -263,7 +276,7 @@ def admin_create_user(ctx: RequestContext, params: Params) -> Params:
         user["temp_expires"] = emu.now() + 86400 * int(
             pool["Policies"]["PasswordPolicy"].get("TemporaryPasswordValidityDays", 7)
         )
-        save_user(emu, pool, user)
+        save_user(emu, pool, user, force_alias=force)
     if action != "SUPPRESS":
         target = delivery(user)
         emu.deliver(
@@ -325,22 +338,6 @@ def admin_set_user_password(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
-def delete_user_data(ctx: RequestContext, pool: Params, user: Params) -> None:
-    """Remove a user with its devices, codes and sign-in origins."""
-    store = ctx.emulator.store
-    prefix = f"{pool['Id']}/{user['username']}/"
-    with store.transaction():
-        store.delete("user", user_key(pool, user["username"]))
-        forget_user_index(ctx.emulator, user)
-        for _key, device in store.scan("user_device", prefix):
-            store.delete("device", device["DeviceKey"])
-        store.delete_prefix("user_device", prefix)
-        for key, _item in store.scan("user_origin", prefix):
-            store.put("origin", key.rsplit("/", 1)[-1], {"revoked": True})
-        store.delete_prefix("user_origin", prefix)
-        codes.drop_codes(ctx.emulator, pool["Id"], user["username"])
-
-
 @idp("AdminDeleteUser")
 def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
     """AdminDeleteUser."""
@@ -351,44 +348,83 @@ def admin_delete_user(ctx: RequestContext, params: Params) -> Params:
     return {}
 
 
+# ListUsers filters on these attributes only (API reference, ListUsers "Filter").
+FILTERABLE = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
+_FILTER = re.compile(r'\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*')
+
+
 def _filter(expr: str) -> tuple[str, str, str]:
-    m = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"]*)"\s*', expr)
+    m = _FILTER.fullmatch(expr)
     if not m:
         raise invalid_parameter(f"Error while parsing filter: {expr}")
-    return m.group(1), m.group(2), m.group(3)
+    name = m.group(1)
+    if name not in FILTERABLE:
+        raise invalid_parameter(f"Invalid search attribute: {name}")
+    return name, m.group(2), re.sub(r"\\(.)", r"\1", m.group(3))
+
+
+def _field(user: Params, name: str) -> str:
+    if name == "username":
+        return str(user["username"])
+    if name == "cognito:user_status":
+        return str(user["status"]).lower()  # case-insensitive, as documented
+    if name == "status":
+        return "Enabled" if user.get("enabled", True) else "Disabled"
+    return str(user["attributes"].get(name, ""))
+
+
+def _page_token(emu: Any, pool_id: str, expr: str, start: int) -> str:
+    body = base64.urlsafe_b64encode(json.dumps([pool_id, expr, start]).encode()).decode()
+    mac = hmac.new(existence.pool_secret(emu, pool_id), body.encode(), hashlib.sha256)
+    return f"{body}.{mac.hexdigest()}"
+
+
+def _page_start(emu: Any, pool_id: str, expr: str, token: str) -> int:
+    """The start a PaginationToken this pool issued for this filter names (else refused)."""
+    body, _, mac = token.partition(".")
+    good = hmac.new(existence.pool_secret(emu, pool_id), body.encode(), hashlib.sha256)
+    if not hmac.compare_digest(good.hexdigest().encode(), mac.encode()):
+        raise invalid_parameter("Invalid pagination token")
+    pool_of, expr_of, start = json.loads(base64.urlsafe_b64decode(body))
+    if pool_of != pool_id or expr_of != expr:
+        raise invalid_parameter("Invalid pagination token")
+    return int(start)
 
 
 @idp("ListUsers")
 def list_users(ctx: RequestContext, params: Params) -> Params:
-    """ListUsers with Filter ('attr = "v"' or 'attr ^= "v"'), Limit and PaginationToken."""
+    """ListUsers with Filter ('attr = "v"' or 'attr ^= "v"' on the documented attributes),
+    Limit and PaginationToken (signed: a forged or foreign token is refused)."""
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
     limit = opt_int(params, "Limit") or 60
     if not 0 < limit <= 60:
         raise invalid_parameter("Limit must be between 1 and 60")
     token = opt_str(params, "PaginationToken")
-    expr = opt_str(params, "Filter")
+    expr = opt_str(params, "Filter") or ""
     wanted = opt_list(params, "AttributesToGet")
     users = [u for _k, u in emu.store.scan("user", pool["Id"] + "/")]
     if expr:
         name, op, value = _filter(expr)
-
-        def field(u: Params) -> str:
-            if name == "username":
-                return str(u["username"])
-            if name in ("status", "cognito:user_status"):
-                return str(u["status"])
-            return str(u["attributes"].get(name, ""))
-
+        if name == "cognito:user_status":
+            value = value.lower()
         users = [
-            u for u in users if (field(u) == value if op == "=" else field(u).startswith(value))
+            u
+            for u in users
+            if (_field(u, name) == value if op == "=" else _field(u, name).startswith(value))
         ]
-    start = 0
-    if token:
-        try:
-            start = int(token)
-        except ValueError:
-            raise invalid_parameter("Invalid pagination token") from None
+    start = 0 if token is None else _page_start(emu, pool["Id"], expr, token)
     page = users[start : start + limit]
     out_users: list[Any] = []
     for u in page:
@@ -398,7 +434,7 @@ def list_users(ctx: RequestContext, params: Params) -> Params:
         out_users.append(rec)
     out: Params = {"Users": out_users}
     if start + limit < len(users):
-        out["PaginationToken"] = str(start + limit)
+        out["PaginationToken"] = _page_token(emu, pool["Id"], expr, start + limit)
     return out
 
 
@@ -425,10 +461,45 @@ def admin_enable_user(ctx: RequestContext, params: Params) -> Params:
 @idp("AdminUserGlobalSignOut")
 def admin_user_global_sign_out(ctx: RequestContext, params: Params) -> Params:
     """AdminUserGlobalSignOut: revoke every session of the user."""
-    from .ops_account import revoke_user_origins
-
     emu = ctx.emulator
     pool = get_pool(emu, req_str(params, "UserPoolId"))
     user = require_user(emu, pool, req_str(params, "Username"))
     revoke_user_origins(ctx, pool, user)
+    return {}
+
+
+@idp("AdminUpdateUserAttributes")
+def admin_update_user_attributes(ctx: RequestContext, params: Params) -> Params:
+    """AdminUpdateUserAttributes: an administrator may also set ``*_verified``; a changed
+    email/phone becomes unverified unless the same request verifies it."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    attrs = attr_param(params, "UserAttributes")
+    check_attributes(pool, attrs)
+    with updating_user(emu, pool, req_str(params, "Username")) as user:
+        for name, value in attrs.items():
+            changed = user["attributes"].get(name) != value
+            user["attributes"][name] = value
+            if name in ("email", "phone_number") and changed:
+                verified = attrs.get(f"{name}_verified", "false")
+                user["attributes"][f"{name}_verified"] = verified
+    return {}
+
+
+@idp("AdminResetUserPassword")
+def admin_reset_user_password(ctx: RequestContext, params: Params) -> Params:
+    """AdminResetUserPassword: the password stops working (sign-in answers
+    PasswordResetRequiredException) and a reset code goes out for ConfirmForgotPassword."""
+    emu = ctx.emulator
+    pool = get_pool(emu, req_str(params, "UserPoolId"))
+    with updating_user(emu, pool, req_str(params, "Username")) as user:
+        target = delivery(user)
+        if target is None:
+            raise invalid_parameter(
+                "Cannot reset password for the user as there is no registered/verified email "
+                "or phone_number"
+            )
+        if user["status"] != "UNCONFIRMED":
+            user["status"] = "RESET_REQUIRED"
+    codes.issue_code(emu, pool["Id"], user["username"], "forgot_password", target[2])
     return {}

@@ -11,6 +11,7 @@ from .access import caller
 from .errors import invalid_parameter, resource_not_found
 from .model import owned_device
 from .registry import Params, RequestContext, idp
+from .store import user_prefix
 from .validation import opt_dict, opt_int, opt_str, req_str
 
 Item = dict[str, Any]
@@ -107,7 +108,7 @@ def list_devices(ctx: RequestContext, params: Params) -> Params:
         )
     token = opt_str(params, "PaginationToken")
     devices: list[Item] = []
-    for _key, ref in emu.store.scan("user_device", f"{pool['Id']}/{user['username']}/"):
+    for _key, ref in emu.store.scan("user_device", user_prefix(pool["Id"], user["username"])):
         device = emu.store.get("device", ref["DeviceKey"])
         if device is not None and device.get("confirmed"):
             devices.append(device)
@@ -146,5 +147,7 @@ def forget_device(ctx: RequestContext, params: Params) -> Params:
     device = _device(ctx, pool, user, req_str(params, "DeviceKey"))
     with emu.store.transaction():
         emu.store.delete("device", device["DeviceKey"])
-        emu.store.delete("user_device", f"{pool['Id']}/{user['username']}/{device['DeviceKey']}")
+        emu.store.delete(
+            "user_device", user_prefix(pool["Id"], user["username"]) + device["DeviceKey"]
+        )
     return {}

@@ -99,8 +99,8 @@ def associate_software_token(ctx: RequestContext, params: Params) -> Params:
     return {"SecretCode": secret}
 
 
-def _check_totp(emu: Any, secret: str | None, code: str) -> None:
-    if not codes.totp_matches(emu, secret, code):
+def _check_totp(emu: Any, pool_id: str, username: str, secret: str | None, code: str) -> None:
+    if not codes.use_totp(emu, pool_id, username, secret, code, "verify"):
         raise ServiceError(
             "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
         )
@@ -115,7 +115,7 @@ def verify_software_token(ctx: RequestContext, params: Params) -> Params:
     setup = _setup_session(ctx, params)
     if setup is not None:
         _old, state = setup
-        _check_totp(emu, state.get("totp_pending"), code)
+        _check_totp(emu, state["pool_id"], state["username"], state.get("totp_pending"), code)
         pool = get_pool(emu, state["pool_id"])
         with updating_user(emu, pool, state["username"]) as user:
             user["totp_secret"] = state.pop("totp_pending")
@@ -126,7 +126,7 @@ def verify_software_token(ctx: RequestContext, params: Params) -> Params:
     if not params.get("AccessToken"):
         raise invalid_parameter("Either AccessToken or Session is required")
     pool, user, _claims = caller(ctx, params)
-    _check_totp(emu, user.get("totp_pending"), code)
+    _check_totp(emu, pool["Id"], user["username"], user.get("totp_pending"), code)
     with updating_user(emu, pool, user["username"]) as user:
         user["totp_secret"] = user.pop("totp_pending", None)
     return {"Status": "SUCCESS"}

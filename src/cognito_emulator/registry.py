@@ -41,6 +41,8 @@ SERVICE_MODULES: list[str] = [
     "cognito_emulator.ops_admin",
     "cognito_emulator.ops_account",
     "cognito_emulator.ops_auth",
+    "cognito_emulator.auth_custom",
+    "cognito_emulator.auth_device",
     "cognito_emulator.ops_mfa",
     "cognito_emulator.ops_devices",
     "cognito_emulator.identity",

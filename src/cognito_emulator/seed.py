@@ -61,13 +61,16 @@ def _ensure_client(ctx: RequestContext, pool_id: str, spec: dict[str, Any]) -> s
 
 def _ensure_user(ctx: RequestContext, pool_id: str, spec: dict[str, Any]) -> None:
     from .model import find_user, new_user
+    from .schema import check_attributes
 
     emu = ctx.emulator
     pool = get_pool(emu, pool_id)
     with emu.store.transaction():
         if find_user(emu, pool, spec["Username"]) is not None:
             return
-        user = new_user(emu, pool, spec["Username"], dict(spec.get("Attributes") or {}))
+        attrs = dict(spec.get("Attributes") or {})
+        check_attributes(pool, attrs)
+        user = new_user(emu, pool, spec["Username"], attrs)
         set_password(emu, pool, user, spec["Password"])
         user["status"] = "CONFIRMED"
         save_user(emu, pool, user)
@@ -118,6 +121,8 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
             {
                 "PoolName": DEMO_POOL_NAME,
                 "MfaConfiguration": "OPTIONAL",
+                # The portal's "sign in with a code" uses CUSTOM_AUTH with the built-in trigger.
+                "EmulatorCustomAuth": "BUILTIN",
                 "AutoVerifiedAttributes": ["email"],
                 "DeviceConfiguration": {
                     "ChallengeRequiredOnNewDevice": True,
@@ -140,6 +145,13 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
         )
         meta = {"userPoolId": pool["Id"], "clientId": client["ClientId"]}
         store.put("meta", "demo", meta)
+    else:
+        # A data file from before CUSTOM_AUTH needed the pool's opt-in keeps the demo working.
+        with store.transaction():
+            demo_pool = get_pool(emu, meta["userPoolId"])
+            if demo_pool.get("EmulatorCustomAuth") != "BUILTIN":
+                demo_pool["EmulatorCustomAuth"] = "BUILTIN"
+                store.put("pool", demo_pool["Id"], demo_pool)
     from .identity import ensure_demo_identity_pool
 
     pool_item = store.get("pool", meta["userPoolId"]) or {}

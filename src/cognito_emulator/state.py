@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar, cast
 
 from .store import Store
 from .tokens import KeyRing
@@ -25,11 +28,17 @@ class EmulatorConfig:
     """Settings; every field has a default that suits tests and the demo."""
 
     region: str = "us-east-1"
-    # Tokens get iss = <issuer_base>/<pool-id>; None means "the URL the request came to"
-    # (scheme and Host header), which is what a verifier fetching the JWKS expects.
+    # Tokens get iss = <issuer_base>/<pool-id>; None means the address the server listens on
+    # (never the Host header, which a caller chooses).
     issuer_base: str | None = None
-    # Exact origins allowed by CORS; None means any http://127.0.0.1:* or http://localhost:*.
+    # Exact origins allowed by CORS and on /_emulator/*; None means any http://127.0.0.1:* or
+    # http://localhost:*.
     allowed_origins: list[str] | None = None
+    # Host header names accepted besides 127.0.0.1, localhost, ::1 and the address the server
+    # listens on (DNS rebinding protection); ``--host`` adds its name.
+    allowed_hosts: list[str] = field(default_factory=list)
+    # Largest request body read (bytes); a larger one is answered 413 before it is read.
+    max_body_bytes: int = 1 << 20
     print_outbox: bool = True
     # Processes for the SRP modexp (0 = inline); lets a sign-in burst use every core.
     compute_workers: int = 0
@@ -53,6 +62,77 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _serve(conn: Connection, parent: int) -> None:
+    """A modexp worker: run each ``(fn, args)`` received, answer ``(ok, value)``."""
+    _worker_init(parent)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        fn, args = job
+        try:
+            conn.send((True, fn(*args)))
+        except Exception as exc:  # the caller re-raises it
+            conn.send((False, exc))
+
+
+class ComputePool:
+    """A fixed set of worker processes, all started up front, each with its own pipe.
+
+    It replaces ``ProcessPoolExecutor``, which spawned workers on demand inside ``submit()``
+    from the handler threads while uvicorn was opening and closing hundreds of sockets, and
+    ran a manager thread and a wake-up pipe shared by every submitting thread: the 1000-sign-in
+    load test failed with ``OSError: [Errno 9] Bad file descriptor`` two runs in three. Here no
+    process is created while serving, no thread is shared, and a pipe is used by one thread at
+    a time (the idle queue hands it out)."""
+
+    def __init__(self, size: int) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[tuple[Connection, BaseProcess]] = queue.Queue()
+        self._all: list[tuple[Connection, BaseProcess]] = []
+        for _ in range(size):
+            self._idle.put(self._start())
+
+    def _start(self) -> tuple[Connection, BaseProcess]:
+        ours, theirs = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
+        proc.start()
+        theirs.close()  # the child holds its own copy; ours is the only end left here
+        self._all.append((ours, proc))
+        return ours, proc
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker process (waits for an idle one)."""
+        worker = self._idle.get()
+        try:
+            worker[0].send((fn, args))
+            ok, value = worker[0].recv()
+        except (EOFError, OSError):
+            worker = self._start()  # the worker died: replace it, answer from here
+            return fn(*args)
+        finally:
+            self._idle.put(worker)
+        if not ok:
+            raise value
+        return cast(T, value)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for conn, _proc in self._all:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for conn, proc in self._all:
+            proc.join(5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)
+            conn.close()
+        self._all.clear()
+
+
 class Emulator:
     """One emulator instance: all handlers reach state through ``ctx.emulator``."""
 
@@ -62,16 +142,11 @@ class Emulator:
         self.keys = KeyRing(self.store)
         self.triggers: dict[str, CustomAuthTriggers] = {}
         self.clock_offset = 0.0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ComputePool | None = None
         if self.config.compute_workers > 0:
             # spawn, not fork: the server has threads and an open sqlite connection; and the
             # workers must die on SIGTERM instead of inheriting the server's signal handlers.
-            self._pool = ProcessPoolExecutor(
-                self.config.compute_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(os.getpid(),),
-            )
+            self._pool = ComputePool(self.config.compute_workers)
 
     def now(self) -> float:
         """Emulator time (wall clock plus a test-controlled offset)."""
@@ -86,7 +161,7 @@ class Emulator:
         threads, so waiting here frees the GIL for other requests."""
         if self._pool is None:
             return fn(*args)
-        return self._pool.submit(fn, *args).result()
+        return self._pool.run(fn, *args)
 
     def set_custom_auth_triggers(self, pool_id: str, triggers: CustomAuthTriggers) -> None:
         """Use these Python callables as the pool's define/create/verify auth challenge triggers."""
@@ -105,6 +180,6 @@ class Emulator:
     def close(self) -> None:
         """Stop workers and close the store."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()
             self._pool = None
         self.store.close()

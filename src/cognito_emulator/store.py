@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 _SCHEMA = """
@@ -39,6 +40,24 @@ Item = dict[str, Any]
 # commits skip the fsync (synchronous=NORMAL, still crash-safe in WAL mode), which saves two of
 # the three fsyncs of an SRP sign-in. Everything else commits with synchronous=FULL.
 EPHEMERAL_KINDS = frozenset({"auth_session"})
+_OUTBOX_COLUMNS = ("pool_id", "username", "kind", "code", "destination", "time", "used")
+
+
+def key_part(text: str) -> str:
+    """``text`` as one segment of a '/'-separated store key: '%' and '/' escaped, so that a
+    prefix scan for ``pool/dave/`` never matches ``pool/dave/x/...`` (user ``dave/x``)."""
+    return text.replace("%", "%25").replace("/", "%2F")
+
+
+def user_prefix(pool_id: str, username: str) -> str:
+    """Key prefix of a user's own items (devices, origins, codes): exact, never a neighbour's."""
+    return f"{pool_id}/{key_part(username)}/"
+
+
+def iso_time(when: float) -> str:
+    """Unix seconds as ISO-8601 UTC with milliseconds (``2026-01-02T03:04:05.678Z``)."""
+    stamp = datetime.fromtimestamp(when, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
 
 
 class Store:
@@ -55,6 +74,9 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+        if "used" not in columns:  # data files written before the column existed
+            self._conn.execute("ALTER TABLE outbox ADD COLUMN used INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         """Close the connection."""
@@ -165,14 +187,40 @@ class Store:
                 (pool_id, username, kind, code, destination, time),
             )
 
-    def outbox(self, username: str | None = None, pool_id: str | None = None) -> list[Item]:
-        """Outbox messages, oldest first, optionally filtered."""
-        sql = "SELECT pool_id, username, kind, code, destination, time FROM outbox"
+    def mark_outbox_used(self, pool_id: str, username: str, kind: str, code: str) -> None:
+        """Mark the newest outbox message carrying this code as used (the code was accepted)."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE outbox SET used=1 WHERE id=(SELECT MAX(id) FROM outbox WHERE pool_id=?"
+                " AND username=? AND kind=? AND code=?)",
+                (pool_id, username, kind, code),
+            )
+
+    def outbox(
+        self,
+        username: str | None = None,
+        pool_id: str | None = None,
+        email: str | None = None,
+    ) -> list[Item]:
+        """Outbox messages, oldest first, optionally filtered: ``username`` matches the username
+        or the destination (an email-as-username pool stores a generated username), ``email``
+        the destination only (case-insensitive). Each message has ``time`` (ISO-8601 UTC),
+        ``used`` (its code was accepted) and ``superseded`` (a newer message of the same kind
+        went to the same user, so this code no longer works)."""
+        sql = (
+            "SELECT pool_id, username, kind, code, destination, time, used,"
+            " EXISTS (SELECT 1 FROM outbox AS o WHERE"
+            " o.pool_id=outbox.pool_id AND o.username=outbox.username AND o.kind=outbox.kind"
+            " AND o.id>outbox.id) FROM outbox"
+        )
         where: list[str] = []
         args: list[str] = []
         if username is not None:
-            where.append("username=?")
-            args.append(username)
+            where.append("(username=? OR lower(destination)=lower(?))")
+            args += [username, username]
+        if email is not None:
+            where.append("lower(destination)=lower(?)")
+            args.append(email)
         if pool_id is not None:
             where.append("pool_id=?")
             args.append(pool_id)
@@ -180,8 +228,14 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
-        names = ("pool_id", "username", "kind", "code", "destination", "time")
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        items = []
+        for row in rows:
+            item = dict(zip(_OUTBOX_COLUMNS, row[:-1], strict=True))
+            item["used"] = bool(item["used"])
+            item["superseded"] = bool(row[-1])
+            item["time"] = iso_time(item["time"])
+            items.append(item)
+        return items
 
     def reset(self) -> None:
         """Forget everything."""

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import randomness
 from .errors import not_authorized
+from .schema import readable
 from .store import Store
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def issue_tokens(
     if device_key:
         access["device_key"] = device_key
     ident: dict[str, Any] = {"sub": sub}
-    for name, value in user["attributes"].items():
+    for name, value in readable(client, user["attributes"]).items():
         if name in ("sub",):
             continue
         if name.endswith("_verified"):

@@ -114,7 +114,7 @@ def fake_js(**attrs: Any) -> types.ModuleType:
 
 
 def test_web_random_chunks_getrandomvalues(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_random.sys, "platform", "emscripten")
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)  # the seam picks getRandomValues
     monkeypatch.setitem(sys.modules, "js", fake_js(crypto=FakeCrypto(), Uint8Array=FakeUint8Array))
     FakeUint8Array.created = []
     data = _random.random_bytes(140000)
@@ -123,7 +123,7 @@ def test_web_random_chunks_getrandomvalues(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_web_random_without_crypto_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_random.sys, "platform", "emscripten")
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     monkeypatch.setitem(sys.modules, "js", fake_js(Uint8Array=FakeUint8Array))
     with pytest.raises(InsecureRandomnessError, match="getRandomValues"):
         _random.random_bytes(16)
@@ -142,10 +142,8 @@ def test_runtime_under_pyodide(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("amazon_cognito_identity.transport")
-    fake.UrllibTransport = lambda: "urllib"  # type: ignore[attr-defined]
-    fake.PyfetchTransport = lambda: "pyfetch"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "amazon_cognito_identity.transport", fake)
+    monkeypatch.setattr(runtime.transport, "UrllibTransport", lambda timeout: "urllib")
+    monkeypatch.setattr(runtime.transport, "PyfetchTransport", lambda timeout: "pyfetch")
     assert runtime.default_transport() == "urllib"
     monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     assert runtime.default_transport() == "pyfetch"

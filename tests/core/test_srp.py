@@ -242,6 +242,8 @@ def test_random_bytes_refuses_without_os_source(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_web_random_without_js_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_random.sys, "platform", "emscripten")
+    from amazon_cognito_identity import runtime
+
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)  # no `js` module on CPython
     with pytest.raises(InsecureRandomnessError, match="getRandomValues"):
         _random.random_bytes(8)

@@ -141,8 +141,7 @@ def test_local_storage_under_pyodide_finds_js(monkeypatch: pytest.MonkeyPatch) -
     class FakeJs:
         localStorage = backend
 
-    monkeypatch.setattr(storage, "IS_PYODIDE", True)
-    monkeypatch.setattr(storage, "get_js", lambda: FakeJs())
+    monkeypatch.setattr(storage, "browser_globals", lambda: FakeJs())
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         store = LocalStorage()
@@ -152,7 +151,7 @@ def test_local_storage_under_pyodide_finds_js(monkeypatch: pytest.MonkeyPatch) -
     class NoStorage:
         pass
 
-    monkeypatch.setattr(storage, "get_js", lambda: NoStorage())
+    monkeypatch.setattr(storage, "browser_globals", lambda: NoStorage())
     with pytest.warns(RuntimeWarning):
         assert LocalStorage().is_fallback
 

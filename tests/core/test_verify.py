@@ -274,19 +274,14 @@ async def test_default_cache_and_fetch_through_transport(
     sent: list[Any] = []
     status = [200]
 
-    class HttpRequest:
-        def __init__(self, **kwargs: Any) -> None:
-            self.__dict__.update(kwargs)
-
     class Transport:
         async def send(self, request: Any) -> Any:
             sent.append(request)
             return types.SimpleNamespace(status=status[0], body=json.dumps(jwks(keys)).encode())
 
-    fake = types.ModuleType("amazon_cognito_identity.transport")
-    fake.HttpRequest = HttpRequest  # type: ignore[attr-defined]
-    fake.UrllibTransport = Transport  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "amazon_cognito_identity.transport", fake)
+    from amazon_cognito_identity import runtime
+
+    monkeypatch.setattr(runtime, "default_transport", Transport)
     verify.DEFAULT_JWKS_CACHE.clear()
     try:
         assert await check(keys.sign(id_claims()), None)
@@ -311,7 +306,7 @@ def test_select_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     assert verify.select_backend().name == "pure-python"
     # Pyodide without crypto.subtle still ends up with a working backend.
     monkeypatch.setattr(verify, "_backend", None)
-    monkeypatch.setattr(verify, "IS_PYODIDE", True)
+    monkeypatch.setattr(verify, "browser_globals", lambda: types.SimpleNamespace())
     assert verify.select_backend().name == "pure-python"
 
 
@@ -359,3 +354,55 @@ async def test_pure_backend_agrees_with_cryptography() -> None:
                 assert await crypto.verify(key, msg, sig) is truth
                 cases += 1
     assert cases == 6 * 12 * 9
+
+
+# --- defects of issue 12 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+async def test_non_finite_time_claims_are_refused(keys: KeyPair, claim: str, value: float) -> None:
+    claims = id_claims()
+    claims[claim] = value  # json.dumps writes NaN / Infinity, and json.loads reads them back
+    with pytest.raises(InvalidTokenError, match=claim):
+        await check(keys.sign(claims), jwks(keys))
+
+
+@pytest.mark.parametrize("client_id", [[["nested"]], {"a": 1}, [CLIENT_ID, 3], 42, [], [""], None])
+async def test_bad_client_id_is_a_typed_error(keys: KeyPair, client_id: Any) -> None:
+    with pytest.raises(InvalidParameterError, match="client_id"):
+        await check(keys.sign(id_claims()), jwks(keys), client_id=client_id)
+
+
+async def test_custom_fetch_os_error_is_a_network_error(keys: KeyPair) -> None:
+    from amazon_cognito_identity.errors import NetworkError
+
+    async def fetch(url: str) -> bytes:
+        raise ConnectionResetError("peer reset")
+
+    with pytest.raises(NetworkError, match="peer reset"):
+        await check(keys.sign(id_claims()), None, fetch=fetch, cache=JwksCache())
+
+
+async def test_concurrent_verifiers_share_one_jwks_fetch(keys: KeyPair) -> None:
+    import asyncio
+
+    release = asyncio.Event()
+    urls: list[str] = []
+
+    async def slow_fetch(url: str) -> bytes:
+        urls.append(url)
+        await release.wait()
+        return json.dumps(jwks(keys)).encode()
+
+    cache = JwksCache()
+    token = keys.sign(id_claims())
+    tasks = [
+        asyncio.ensure_future(check(token, None, fetch=slow_fetch, cache=cache)) for _ in range(5)
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks)
+    assert all(r["sub"] == id_claims()["sub"] for r in results)
+    assert len(urls) == 1 and cache.fetch_count == 1

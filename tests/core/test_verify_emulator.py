@@ -84,3 +84,40 @@ async def test_emulator_tokens_verify(emu: Any, backend: Any) -> None:
     # The AWS issuer is not the emulator's.
     with pytest.raises(InvalidTokenError, match="issuer"):
         await verify_token(id_token, token_use="id", **{**common, "issuer": None})
+
+
+async def test_pool_verify_token_fetches_the_jwks_with_the_pools_transport(emu: Any) -> None:
+    from amazon_cognito_identity import HttpRequest, HttpResponse, UrllibTransport
+
+    pool_id = emu.create_pool("core-verify-pool")
+    client_id = emu.create_client(
+        pool_id, ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )
+    emu.create_user(pool_id, "ann", PASSWORD)
+    sent: list[HttpRequest] = []
+
+    class Recording(UrllibTransport):
+        async def send(self, request: HttpRequest) -> HttpResponse:
+            sent.append(request)
+            return await super().send(request)
+
+    pool = CognitoUserPool(
+        user_pool_id=pool_id,
+        client_id=client_id,
+        endpoint=emu.endpoint,
+        storage=MemoryStorage(),
+        transport=Recording(),
+    )
+    session = await CognitoUser("ann", pool).authenticate_user(
+        AuthenticationDetails("ann", PASSWORD)
+    )
+    assert isinstance(session, CognitoUserSession)
+    issuer = f"{emu.endpoint.rstrip('/')}/{pool_id}"
+    claims = await pool.verify_token(
+        session.get_access_token().get_jwt_token(), "access", issuer=issuer, cache=JwksCache()
+    )
+    assert claims["client_id"] == client_id
+    assert [r.method for r in sent][-1] == "GET"
+    assert sent[-1].url == f"{issuer}/.well-known/jwks.json"
+    with pytest.raises(InvalidTokenError, match="token_use"):
+        await pool.verify_token(session.get_access_token().get_jwt_token(), "id", issuer=issuer)

@@ -33,9 +33,12 @@ class PoolSetup:
 
 @pytest.fixture
 def setup(emulator: EmulatorServer) -> Iterator[PoolSetup]:
-    """A pool (email auto-verified, devices tracked) and a client allowing every flow."""
+    """A pool (email auto-verified, devices tracked, a custom attribute ``custom:team``, the
+    built-in custom-auth trigger) and a client allowing every flow."""
     pool_id = emulator.create_pool(
         AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
+        EmulatorCustomAuth="BUILTIN",
         MfaConfiguration="OPTIONAL",
         DeviceConfiguration={
             "ChallengeRequiredOnNewDevice": True,

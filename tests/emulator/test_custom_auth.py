@@ -34,7 +34,7 @@ def _answer(api: Api, client_id: str, session: str, answer: str) -> dict[str, An
 
 
 def test_builtin_trigger_code_from_outbox(emulator: EmulatorServer) -> None:
-    pool_id = emulator.create_pool()
+    pool_id = emulator.create_pool(EmulatorCustomAuth="BUILTIN")
     client_id = emulator.create_client(pool_id)
     emulator.create_user(pool_id, "alice", PASSWORD)
     api = Api(emulator.endpoint)
@@ -51,7 +51,7 @@ def test_builtin_trigger_code_from_outbox(emulator: EmulatorServer) -> None:
 
 
 def test_three_wrong_answers_fail(emulator: EmulatorServer) -> None:
-    pool_id = emulator.create_pool()
+    pool_id = emulator.create_pool(EmulatorCustomAuth="BUILTIN")
     client_id = emulator.create_client(pool_id)
     emulator.create_user(pool_id, "alice", PASSWORD)
     api = Api(emulator.endpoint)

@@ -170,6 +170,15 @@ def test_outbox_filters_and_reset(setup: PoolSetup) -> None:
     assert len(httpx.get(base, params={"username": "a"}).json()) == 2
     only = httpx.get(base, params={"username": "a", "pool_id": setup.pool_id}).json()
     assert [m["code"] for m in only] == ["123456"]
-    assert set(only[0]) == {"username", "pool_id", "kind", "code", "destination", "time"}
+    assert set(only[0]) == {
+        "username",
+        "pool_id",
+        "kind",
+        "code",
+        "destination",
+        "time",
+        "used",
+        "superseded",
+    }
     assert httpx.post(setup.server.endpoint + "_emulator/reset").status_code == 200
     assert httpx.get(base, params={"username": "a"}).json() == []

@@ -47,7 +47,7 @@ def reference_env() -> Iterator[dict[str, object]]:
                 }
             },
             "mfa": {"MfaConfiguration": "OPTIONAL"},
-            "custom": {},
+            "custom": {"EmulatorCustomAuth": "BUILTIN"},
         }
         for name, extra in specs.items():
             pool_id = server.create_pool(name, AutoVerifiedAttributes=["email"], **extra)

@@ -8,7 +8,6 @@ does not check SRP passwords, accepts any code and lacks devices/RevokeToken: se
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -52,11 +51,10 @@ class RecordingTransport(UrllibTransport):
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the server binds a port nobody else can take between a pick and the bind.
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    port = server.get_host_and_port()[1]
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+import threading
 import types
 from typing import Any
 
@@ -62,8 +63,10 @@ async def test_urllib_rejects_non_http_urls() -> None:
 
 
 def test_default_transport_per_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    from amazon_cognito_identity import runtime
+
     assert isinstance(default_transport(), UrllibTransport)
-    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     assert isinstance(default_transport(), PyfetchTransport)
 
 
@@ -176,4 +179,89 @@ async def test_pyfetch_timeout_aborts(fake_pyodide: dict[str, Any]) -> None:
     fake_pyodide["behaviour"] = hang
     with pytest.raises(RequestTimeoutError):
         await PyfetchTransport(timeout=0.05).send(_req("http://127.0.0.1:1/"))
+    assert fake_pyodide["aborted"] == 1
+
+
+# ---- a deadline per request, not per read (issue 12) ----------------------------------
+
+
+class DripServer:
+    """Answers every connection with a valid HTTP response, one byte every ``gap`` s."""
+
+    def __init__(self, gap: float, body: bytes = b'{"ok":true}') -> None:
+        self.gap = gap
+        self.response = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                for i in range(len(self.response)):
+                    if self.stop.wait(self.gap):
+                        return
+                    conn.sendall(self.response[i : i + 1])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+        self.thread.join()
+
+
+async def test_urllib_deadline_covers_a_dripping_answer() -> None:
+    # ~150 bytes at 20 ms: each read is quick (far below the timeout) but the whole answer
+    # takes ~3 s, longer than the 1 s deadline. A per-read timeout would wait and succeed.
+    server = DripServer(gap=0.02)
+    try:
+        request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/", {}, b"{}", 1.0)
+        with pytest.raises(RequestTimeoutError):
+            await UrllibTransport(timeout=30).send(request)
+    finally:
+        server.close()
+
+
+async def test_urllib_answer_within_deadline_is_whole() -> None:
+    server = DripServer(gap=0.0005)
+    try:
+        request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/", {}, b"{}", 30.0)
+        resp = await UrllibTransport().send(request)
+        assert (resp.status, resp.body) == (200, b'{"ok":true}')
+    finally:
+        server.close()
+
+
+async def test_pyfetch_one_deadline_for_answer_and_body(fake_pyodide: dict[str, Any]) -> None:
+    class SlowBody(FakeFetchResponse):
+        async def bytes(self) -> bytes:
+            await asyncio.sleep(0.4)
+            return self._body
+
+    async def slow(url: str, kwargs: dict[str, Any]) -> Any:
+        await asyncio.sleep(0.4)  # each half is within the timeout, the whole is not
+        return SlowBody(200, b"{}", {})
+
+    fake_pyodide["behaviour"] = slow
+    with pytest.raises(RequestTimeoutError):
+        await PyfetchTransport(timeout=0.6).send(_req("http://127.0.0.1:1/"))
     assert fake_pyodide["aborted"] == 1

@@ -84,6 +84,7 @@ class Story:
         self.pool_id = emu.create_pool(
             "use-cases",
             MfaConfiguration="OPTIONAL",
+            EmulatorCustomAuth="BUILTIN",
             AutoVerifiedAttributes=["email"],
             DeviceConfiguration={
                 "ChallengeRequiredOnNewDevice": False,
@@ -197,7 +198,7 @@ async def before_26(s: Story) -> None:
     page = type("Page", (), {"document": FakeDocument()})()
     s.saved["page"] = page
     assert s.monkeypatch is not None
-    s.monkeypatch.setattr(storage_module, "get_js", lambda: page)
+    s.monkeypatch.setattr(storage_module, "browser_globals", lambda: page)
 
 
 async def before_27(s: Story) -> None:

@@ -635,12 +635,13 @@ async def test_refresh_does_not_overwrite_a_newer_sign_in(
 
 
 def test_client_secret_warns_in_browser(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         CognitoUserPool(user_pool_id=POOL_ID, client_id=CLIENT_ID, client_secret="s")
-    monkeypatch.setattr(sys, "platform", "emscripten")
+    from amazon_cognito_identity import runtime
+
+    monkeypatch.setattr(runtime, "IS_PYODIDE", True)
     with pytest.warns(UserWarning, match="secret"):
         CognitoUserPool(
             user_pool_id=POOL_ID,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from flows_helpers import NoSleep, error
 
 from amazon_cognito_identity import (
     Client,
+    CognitoError,
+    HttpRequest,
     HttpResponse,
     InternalErrorException,
     InvalidResponseError,
@@ -19,6 +22,7 @@ from amazon_cognito_identity import (
     RetryPolicy,
     ServiceError,
     TooManyRequestsException,
+    UrllibTransport,
 )
 from amazon_cognito_identity.wire import (
     build_request,
@@ -217,3 +221,94 @@ async def test_urllib_transport_maps_refused_connection_to_network_error() -> No
     )
     with pytest.raises(NetworkError):
         await client.call("GetUser", {})
+
+
+# ---- retries only where repeating is safe (issue 12) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("RespondToAuthChallenge", {"ChallengeName": "SMS_MFA"}),
+        ("ConfirmForgotPassword", {"ConfirmationCode": "1"}),
+        ("ConfirmSignUp", {"ConfirmationCode": "1"}),
+        ("SignUp", {"Username": "u"}),
+        ("ChangePassword", {}),
+        ("InitiateAuth", {"AuthFlow": "USER_SRP_AUTH"}),
+        ("VerifySoftwareToken", {}),
+    ],
+)
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: NetworkError("reset after sending"),
+        lambda: RequestTimeoutError("no answer in time"),
+        lambda: error(500, "InternalErrorException", "boom"),
+        lambda: HttpResponse(502, {}, b"<html>bad gateway</html>"),
+    ],
+)
+async def test_single_use_requests_are_not_repeated_once_sent(
+    operation: str, params: dict, failure: Any
+) -> None:
+    sleeps = NoSleep()
+    client, transport = _client([failure(), ok({"fine": True})], sleeps)
+    with pytest.raises(CognitoError) as info:
+        await client.call(operation, params)
+    assert info.value.retryable  # retryable in itself, but not safe to send again
+    assert len(transport.requests) == 1
+    assert sleeps.delays == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: NetworkError("refused", reached_server=False),
+        lambda: RequestTimeoutError("connect timed out", reached_server=False),
+        lambda: error(400, "TooManyRequestsException", "slow down"),
+    ],
+)
+async def test_single_use_requests_are_retried_when_never_acted_on(failure: Any) -> None:
+    sleeps = NoSleep()
+    client, transport = _client([failure(), ok({"fine": True})], sleeps)
+    assert await client.call("ConfirmForgotPassword", {}) == {"fine": True}
+    assert len(transport.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("InitiateAuth", {"AuthFlow": "REFRESH_TOKEN_AUTH"}),
+        ("RevokeToken", {}),
+        ("GetUser", {}),
+        ("ListDevices", {}),
+        ("GetDevice", {}),
+        ("GetCredentialsForIdentity", {}),
+    ],
+)
+async def test_repeatable_requests_are_retried_after_reaching_the_server(
+    operation: str, params: dict
+) -> None:
+    sleeps = NoSleep()
+    client, transport = _client(
+        [NetworkError("reset"), error(500, "InternalErrorException", "x"), ok({})], sleeps
+    )
+    assert await client.call(operation, params) == {}
+    assert len(transport.requests) == 3
+
+
+async def test_retry_true_still_retries_everything_retryable() -> None:
+    client, transport = _client([NetworkError("reset"), ok({})], NoSleep())
+    assert await client.call("SignUp", {}, retry=True) == {}
+    assert len(transport.requests) == 2
+
+
+async def test_urllib_connection_refused_is_known_unsent() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again below: nothing listens there
+    transport = UrllibTransport(timeout=5)
+    with pytest.raises(NetworkError) as info:
+        await transport.send(HttpRequest("POST", f"http://127.0.0.1:{port}/", {}, b"{}"))
+    assert info.value.reached_server is False

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -14,35 +12,41 @@ from typing import Any
 import pytest
 from identity_helpers import PASSWORD, REGION, ROLE_AUTH, ROLE_UNAUTH, IdentitySetup
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The child binds port 0 itself and reports the port it got. Picking a free port here and
+# handing it to `moto.server -p` left a window in which another process (a parallel run, another
+# module's moto) could take the port: our moto then died on bind, the readiness check reached
+# the other server, and that one (authentication off) accepted a forged secret.
+_MOTO_CHILD = """
+import os, threading
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+port = server.get_host_and_port()[1]
+os.environ["MOTO_PORT"] = str(port)
+print(port, flush=True)
+threading.Event().wait()
+"""
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    """A moto server in its own process (its auth switch is process-global)."""
-    port = _free_port()
+    """A moto server in its own process, one per test module (its auth switch and its data are
+    process-global, so no module sees another's)."""
     env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-c", _MOTO_CHILD],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
-    endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.isdigit():
+            raise RuntimeError(f"moto server did not start (exit {proc.poll()})")
+        endpoint = f"http://127.0.0.1:{line}"
+        urllib.request.urlopen(endpoint + "/moto-api/", timeout=30).close()
         yield endpoint
     finally:
         proc.terminate()

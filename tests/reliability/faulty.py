@@ -83,6 +83,7 @@ class FaultyTransport:
     at: frozenset[int] = frozenset()
     always: bool = False
     operations: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
     injected: list[int] = field(default_factory=list)
     on_send: Callable[[HttpRequest], None] | None = None
 
@@ -97,6 +98,7 @@ class FaultyTransport:
         """Forward ``request``, breaking it when its index is chosen."""
         index = len(self.operations)
         self.operations.append(request.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1])
+        self.bodies.append(request.body)
         if self.on_send is not None:
             self.on_send(request)
         if not self._hit(index):
@@ -118,10 +120,13 @@ class FaultyTransport:
                 headers = {**real.headers, "content-type": "text/html; charset=utf-8"}
                 return HttpResponse(real.status, headers, real.body)
             raise AssertionError(name)
+        # Refused connections and connect timeouts: the transport knows nothing was sent.
         if name == "drop_before_send":
-            raise NetworkError("Network error: [Errno 111] Connection refused")
+            raise NetworkError(
+                "Network error: [Errno 111] Connection refused", reached_server=False
+            )
         if name == "timeout":
-            raise RequestTimeoutError("request timed out after 30.0s")
+            raise RequestTimeoutError("request timed out after 30.0s", reached_server=False)
         if name == "http_500":
             return _json(500, "InternalErrorException", "Internal server error")
         if name == "http_503_html":

@@ -422,13 +422,36 @@ async def check_fault(emu: Any, flow: Flow, fault: Fault, index: int) -> None:
     out = await run_flow(emu, flow, fault, index, always=False)
     if out.error is not None:
         check_message(out.error)
-    if fault.retryable and not fault.reaches_server:
+    safe = repeatable(out.transport, index)
+    if fault.retryable and (fault.name in NEVER_ACTED or (safe and not fault.reaches_server)):
         assert out.error is None, f"{flow.name}: {fault.name} at {op} not retried: {out.error!r}"
         assert out.transport.operations.count(op) >= 2 or op in flow.best_effort
+    if not safe and fault.name not in NEVER_ACTED and index + 1 < len(out.transport.bodies):
+        # A single-use request the server may have acted on is never sent again.
+        again = out.transport.bodies[index + 1] == out.transport.bodies[index]
+        assert not again, f"{flow.name}: {op} repeated after {fault.name}"
+    if fault.reaches_server and not safe and out.error is not None and op not in flow.best_effort:
+        # ... so the user sees what happened (the lost answer), not a misleading second
+        # answer such as ExpiredCodeException for a reset that succeeded.
+        assert isinstance(out.error, EXPECTED[fault.name]), (flow.name, op, out.error)
     if fault in (TRUNCATED, NOT_JSON, HUGE) and out.error is None:
         assert op in flow.best_effort, f"{flow.name}: broken {op} answer accepted"
     if fault in (DROP_AFTER, TIMEOUT_AFTER) and out.error is not None:
         assert out.error.name, repr(out.error)
+
+
+# Faults the SDK can tell the server never acted on (refused connection, connect timeout,
+# throttling): any request is retried after them. After the others (5xx, lost answers) only
+# requests that are safe to send twice are: reads, REFRESH_TOKEN_AUTH and RevokeToken.
+NEVER_ACTED = frozenset({"drop_before_send", "timeout", "throttling"})
+REPEATABLE = frozenset({"GetUser", "GetDevice", "ListDevices", "RevokeToken"})
+
+
+def repeatable(transport: FaultyTransport, index: int) -> bool:
+    op = transport.operations[index]
+    if op == "InitiateAuth":
+        return json.loads(transport.bodies[index]).get("AuthFlow") == "REFRESH_TOKEN_AUTH"
+    return op in REPEATABLE
 
 
 def _sampled(i: int) -> tuple[Fault, Fault]:

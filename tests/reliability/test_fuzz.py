@@ -396,7 +396,7 @@ def _populate(emu: Any, pool_id: str, client_id: str) -> tuple[Any, str, str, di
             "UserAttributes": [{"Name": "email", "Value": "p@example.com"}],
         },
     )
-    emu.call("ForgotPassword", {"ClientId": client_id, "Username": "alice"})
+    _fresh_code(emu, pool_id, "alice", "forgot_password")
     result: dict[str, Any] = emu.call(
         "InitiateAuth",
         {
@@ -465,14 +465,27 @@ class Contexts:
         self.victim = _repair(self.victim)
         emu, _pool_id, client_id, _result = self.victim
         # Fresh codes: wrong guesses must not have used them up before an odd value lands.
+        # Issued directly: ResendConfirmationCode/ForgotPassword are throttled per user (as
+        # Cognito's LimitExceededException), and this loop asks for far more codes than that.
         try:
             if name == "ConfirmSignUp":
-                emu.call("ResendConfirmationCode", {"ClientId": client_id, "Username": "pending"})
+                _fresh_code(emu, _pool_id, "pending", "signup")
             elif name == "ConfirmForgotPassword":
-                emu.call("ForgotPassword", {"ClientId": client_id, "Username": "alice"})
+                _fresh_code(emu, _pool_id, "alice", "forgot_password")
         except Exception:  # e.g. "pending" got confirmed: start the users over
             self.victim = _populate(emu, _pool_id, client_id)
         return self.victim
+
+
+def _fresh_code(emu: Any, pool_id: str, username: str, kind: str) -> None:
+    """A new code of ``kind`` for a user that still waits for one (as the public operations
+    would send, without their per-user throttle)."""
+    from cognito_emulator.codes import issue_code
+
+    user = emu.call("AdminGetUser", {"UserPoolId": pool_id, "Username": username})
+    if kind == "signup" and user["UserStatus"] != "UNCONFIRMED":
+        raise LookupError(f"{username} is {user['UserStatus']}")
+    issue_code(emu.emulator, pool_id, username, kind, "x@example.com")
 
 
 WEIRD = st.sampled_from(

@@ -300,7 +300,7 @@ def test_no_secret_is_compared_with_equals() -> None:
 @pytest.mark.parametrize(
     ("module", "function"),
     [
-        ("cognito_emulator/ops_auth.py", "_verify_claim"),
+        ("cognito_emulator/signin.py", "verify_claim"),
         ("cognito_emulator/codes.py", "check_code"),
         ("cognito_emulator/model.py", "check_secret_hash"),
     ],

@@ -102,3 +102,27 @@ def test_sign_up_sign_in_totp_and_mfa_challenge(service: AccountService, emulato
 
 def test_signed_out_calls_raise_not_authorized(service: AccountService) -> None:
     run(_test_signed_out_calls_raise_not_authorized(service))
+
+
+async def _test_challenge_fields_and_generic_answer(service: AccountService, emulator: Any) -> None:
+    user = f"fld-{secrets.token_hex(3)}"
+    await service.sign_up(user, PASSWORD, f"{user}@example.com")
+    await service.confirm_sign_up(user, emulator.last_code(user, "signup"))
+    await service.sign_in(user, PASSWORD)
+    setup = await service.totp_setup()
+    await service.totp_verify(pyotp.TOTP(setup["secret"]).now())
+    await service.sign_out()
+
+    step = await service.sign_in(user, PASSWORD)
+    assert step["state"] == "SOFTWARE_TOKEN_MFA"
+    assert [(f["name"], f["kind"], f["input_mode"]) for f in step["fields"]] == [
+        ("code", "code", "numeric")
+    ]
+    assert step["delivery"] == {"medium": "TOTP", "destination": None}
+    json.dumps(step)  # what the worker posts to the page must be JSON
+    done = await service.answer({"code": pyotp.TOTP(setup["secret"]).now()})
+    assert done == {"state": "signed_in", "username": user}
+
+
+def test_challenge_fields_and_generic_answer(service: AccountService, emulator: Any) -> None:
+    run(_test_challenge_fields_and_generic_answer(service, emulator))

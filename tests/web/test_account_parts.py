@@ -347,3 +347,14 @@ def test_demo_config_carries_the_pools_password_policy(emulator: Any, tmp_path: 
     pool = emulator.call("DescribeUserPool", {"UserPoolId": config["userPoolId"]})["UserPool"]
     assert config["passwordPolicy"] == pool["Policies"]["PasswordPolicy"]
     assert PasswordPolicy.from_config(config["passwordPolicy"]) == PasswordPolicy()
+
+
+def test_outbox_messages_of_the_same_second_keep_the_endpoints_order() -> None:
+    transport = outbox_answer(
+        [
+            {"username": "ann", "kind": "signup", "code": "1", "time": 5.0},
+            {"username": "ann", "kind": "signup", "code": "2", "time": 5.0},
+        ]
+    )
+    messages = run(Outbox("http://e", "p", transport).messages("ann"))
+    assert [(m.code, m.state) for m in messages] == [("2", ""), ("1", "superseded")]

@@ -10,12 +10,14 @@ page's localStorage under the same keys the JS SDK uses.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .. import srp
 from ..attributes import AuthenticationDetails
 from ..challenges import Challenge
 from ..errors import InvalidParameterError, NotAuthorizedException
+from ..storage import StorageKeys
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
@@ -34,7 +36,13 @@ def auth_result(user: CognitoUser, result: CognitoUserSession | Challenge) -> di
     details: dict[str, Any] = dict(result.parameters)
     if result.required_attributes is not None:
         details["required_attributes"] = list(result.required_attributes)
-    return {"state": result.name, "details": details}
+    return {
+        "state": result.name,
+        "details": details,
+        # What to render: the challenge's inputs and where its code went (see Field).
+        "fields": [dataclasses.asdict(f) for f in result.fields],
+        "delivery": dataclasses.asdict(result.delivery) if result.delivery else None,
+    }
 
 
 def _destination(details: Any) -> str | None:
@@ -135,6 +143,13 @@ class AccountService:
         else:
             raise InvalidParameterError(f"Unsupported challenge {challenge}.")
         return auth_result(user, result)
+
+    async def answer(self, values: dict[str, str]) -> dict[str, Any]:
+        """Answer the pending challenge with ``{field name: value}`` (its ``fields``)."""
+        user = self.pending
+        if user is None:
+            raise InvalidParameterError("No sign-in in progress: sign in again.")
+        return auth_result(user, await user.answer(values))
 
     async def challenge_totp_setup(self) -> dict[str, Any]:
         """MFA_SETUP during sign-in: the secret and its QR code."""
@@ -269,8 +284,7 @@ class AccountService:
         user = await self._signed_in()
         data = await user.list_devices()
         own = user.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.pool.get_client_id()}."
-            f"{user.get_username()}.deviceKey"
+            StorageKeys(self.pool.get_client_id(), user.get_username()).device_key
         )
         devices = []
         for device in data.get("Devices") or []:

@@ -15,9 +15,12 @@ import json
 from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
+from ..errors import InvalidParameterError
+from ..storage import StorageKeys
+
 __all__ = ["KEY_PREFIX", "MirrorStorage", "cookie_entries"]
 
-KEY_PREFIX = "CognitoIdentityServiceProvider."
+KEY_PREFIX = StorageKeys.PREFIX + "."
 
 Post = Callable[[str], None]
 
@@ -55,7 +58,7 @@ class MirrorStorage:
         cookie_attrs: Mapping[str, object] | None = None,
     ) -> None:
         if area not in ("local", "cookie"):
-            raise ValueError(f"unknown storage area {area!r}")
+            raise InvalidParameterError(f"unknown storage area {area!r}")
         self._data: dict[str, str] = dict(initial or {})
         self._post = post
         self.area = area

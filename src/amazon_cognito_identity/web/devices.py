@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterError
+from ..storage import StorageKeys
 from ..user import CognitoUser
 from .card import Card
 from .component import Event, Node, Page, h
@@ -30,10 +31,8 @@ class DevicesCard(Card):
     async def load(self) -> None:
         """ListDevices and render them."""
         data = await self.user.list_devices()
-        current = self.user.storage.get_item(
-            f"CognitoIdentityServiceProvider.{self.user.pool.get_client_id()}."
-            f"{self.user.get_username()}.deviceKey"
-        )
+        keys = StorageKeys(self.user.pool.get_client_id(), self.user.get_username())
+        current = self.user.storage.get_item(keys.device_key)
         self.rows = [r.as_dict() for r in device_rows(data.get("Devices") or [], current)]
         self.refresh()
 

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import NetworkError
-from ..transport import HttpRequest, Transport, default_transport
+from ..runtime import default_transport
+from ..transport import HttpRequest, Transport
 
 __all__ = ["KIND_LABELS", "Outbox", "OutboxMessage"]
 
@@ -129,7 +130,13 @@ class Outbox:
         if isinstance(items, dict):
             items = items.get("messages") or []
         items = [i for i in items if isinstance(i, Mapping)]
-        found = sorted(map(OutboxMessage.from_json, items), key=lambda m: m.time, reverse=True)
+        # Newest first; the endpoint lists oldest first, which breaks ties of equal times.
+        order = sorted(
+            enumerate(map(OutboxMessage.from_json, items)),
+            key=lambda pair: (pair[1].time, pair[0]),
+            reverse=True,
+        )
+        found = [message for _, message in order]
         if any("superseded" in i for i in items):
             return found
         seen: set[tuple[str, str]] = set()

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import NetworkError
+from ..runtime import default_transport
 from ..storage import Storage
-from ..transport import HttpRequest, Transport, default_transport
+from ..transport import HttpRequest, Transport
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
 from .account import AccountView
