@@ -358,3 +358,11 @@ def test_outbox_messages_of_the_same_second_keep_the_endpoints_order() -> None:
     )
     messages = run(Outbox("http://e", "p", transport).messages("ann"))
     assert [(m.code, m.state) for m in messages] == [("2", ""), ("1", "superseded")]
+
+
+def test_outbox_time_as_the_emulator_sends_it() -> None:
+    """ISO-8601 UTC with milliseconds (docs/emulator.md), shown as HH:MM:SS."""
+    message = OutboxMessage.from_json({"kind": "signup", "time": "2026-11-29T11:43:16.123Z"})
+    assert message.clock == "11:43:16"
+    assert message.time == pytest.approx(1795952596.123)
+    assert OutboxMessage.from_json({"time": "yesterday"}).clock == ""

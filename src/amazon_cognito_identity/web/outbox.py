@@ -2,7 +2,7 @@
 
 The emulator (``cognito_emulator``) documents ``GET {endpoint}/_emulator/outbox`` with
 ``username`` and ``pool_id`` filters; each message carries ``kind``, ``code``,
-``destination``, ``time`` (Unix seconds) and, when the emulator knows, ``used`` and
+``destination``, ``time`` (ISO-8601 UTC) and, when the emulator knows, ``used`` and
 ``superseded`` marks. Only a page configured for the emulator uses this: a real user pool
 has no outbox.
 """
@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,18 @@ KIND_LABELS = {
 }
 
 
+def _seconds(stamp: Any) -> float:
+    """Unix seconds from the endpoint's ``time``: ISO-8601 UTC text, or a number."""
+    if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+        return float(stamp)
+    if isinstance(stamp, str):
+        try:
+            return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One message the emulator delivered."""
@@ -51,13 +64,12 @@ class OutboxMessage:
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> OutboxMessage:
         """From one item of the outbox endpoint's answer."""
-        stamp = item.get("time")
         return cls(
             kind=str(item.get("kind") or ""),
             username=str(item.get("username") or ""),
             code=str(item.get("code") or ""),
             destination=str(item.get("destination") or ""),
-            time=float(stamp) if isinstance(stamp, (int, float)) else 0.0,
+            time=_seconds(item.get("time")),
             used=bool(item.get("used")),
             superseded=bool(item.get("superseded")),
         )
