@@ -18,15 +18,14 @@ result of an action next to the control that produced it, in an ``aria-live`` re
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
-from urllib.parse import quote
 
 from ..errors import InvalidParameterError
 from ..user import CognitoUser
 from .card import Card, Notify, notify, policy_list
 from .component import Event, Node, Page, h
 from .password_policy import PasswordPolicy
+from .totp import qr_matrix, totp_uri
 
 __all__ = [
     "AccountView",
@@ -37,22 +36,6 @@ __all__ = [
     "qr_matrix",
     "totp_uri",
 ]
-
-
-def totp_uri(secret: str, username: str, issuer: str = "Cognito demo") -> str:
-    """The otpauth:// URI authenticator apps read from the QR code."""
-    label = quote(f"{issuer}:{username}")
-    return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer)}"
-
-
-def qr_matrix(text: str) -> list[list[int]] | None:
-    """QR modules (1 = dark) for ``text``, or None when segno is not installed."""
-    try:
-        segno = importlib.import_module("segno")
-    except ModuleNotFoundError:
-        return None
-    code = segno.make(text, error="m", micro=False)
-    return [[1 if cell else 0 for cell in row] for row in code.matrix]
 
 
 class ProfileCard(Card):

@@ -21,7 +21,7 @@ from ..storage import StorageKeys
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
-from .account import qr_matrix, totp_uri
+from .totp import qr_matrix, totp_uri
 
 if TYPE_CHECKING:
     from .worker import WorkerApp

@@ -12,10 +12,10 @@ import importlib
 from typing import Any
 
 from ..user import CognitoUser
-from .account import totp_uri
 from .card import Card
 from .component import Event, Node, Page, h
 from .mfa_state import CHOICES, MfaState
+from .totp import totp_uri
 
 __all__ = ["MfaCard", "qr_data_uri"]
 
