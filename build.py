@@ -835,6 +835,11 @@ def test(long: bool, pytest_args: Sequence[str], repeat: int = 1) -> int:
         ),
         ("mypy --strict (src)", [sys.executable, "-m", "mypy", "--strict"], "fix the type errors"),
         (
+            "eslint web/",
+            ["node", str(NODE_MODULES / "eslint" / "bin" / "eslint.js"), "web/"],
+            "fix the JS lint errors (`node_modules/.bin/eslint --fix web/` fixes some)",
+        ),
+        (
             "import contracts (lint-imports)",
             [sys.executable, "-c", _LINT_IMPORTS, "--no-cache"],
             "an import breaks a contract in .importlinter: see docs/DESIGN.md 'Imports'",

@@ -442,7 +442,7 @@ def portal_longest_task(
     page = ctx.new_page()
     page.goto(url)
     page.wait_for_function(ready_js, timeout=timeout_ms)
-    page.focus("#signin-username")
+    page.focus("#portal-login input[name=username]")
     page.keyboard.type(user[0])
     page.keyboard.press("Tab")
     page.keyboard.type(user[1])

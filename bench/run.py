@@ -41,7 +41,7 @@ PORTAL_READY = (
     "document.querySelector('#boot') && document.querySelector('#boot').dataset.ready === 'true'"
 )
 BARE_READY = "window.sdkReady === true"
-PORTAL_FORM = "#signin-username"
+PORTAL_FORM = "#portal-login input[name=username]"
 
 
 def log(msg: str) -> None:

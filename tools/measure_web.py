@@ -69,13 +69,14 @@ def _ready_metrics(page: Any) -> dict[str, float]:
 
 def _sign_in(page: Any, username: str, password: str) -> float:
     page.evaluate("window.__longtasks = []")
-    page.focus("#signin-username")  # measurement helper, not a test: focus directly
+    # A measurement helper, not a test: focus directly.
+    page.focus("#portal-login input[name=username]")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     t0 = page.evaluate("performance.now()")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#view-account:not([hidden])", timeout=60_000)
+    page.wait_for_selector("#account:not([hidden])", timeout=60_000)
     tasks = page.evaluate(
         "t0 => window.__longtasks.filter(([s, d]) => s + d >= t0).map(([, d]) => d)", t0
     )

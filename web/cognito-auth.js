@@ -129,12 +129,30 @@ function replay(mount, root) {
   }
 }
 
-const busy = new Set();
+const busy = new Map(); // mount -> type of the event in flight
+const later = new Map(); // mount -> [el, type, handler]: the event to send once it is free
+
+// One action at a time per component (a second submit is dropped), but keystrokes in flight
+// never swallow a submit, and the newest keystroke is sent once free: live feedback (password
+// rules) always ends on what was typed last.
+function queue(mount, el, type, handler) {
+  const queued = later.get(mount);
+  const keep = type === "input" ? !queued || queued[1] === "input" : busy.get(mount) === "input";
+  if (keep) later.set(mount, [el, type, handler]);
+}
+
+function refind(root, el) {
+  if (el.isConnected || !root) return el.isConnected ? el : null; // a render replaced it:
+  const key = el.name || el.id; // the same control in the new tree
+  if (key) return root.querySelector(`[name="${CSS.escape(key)}"], [id="${CSS.escape(key)}"]`);
+  const active = document.activeElement;
+  return el.tagName === "FORM" && root.contains(active) ? active.closest("form") : null;
+}
 
 async function forward(mount, el, type, handler) {
-  if (busy.has(mount)) return; // one action at a time per component
+  if (busy.has(mount)) return queue(mount, el, type, handler);
   const form = el.tagName === "FORM" ? el : el.closest("form");
-  busy.add(mount);
+  busy.set(mount, type);
   if (form) form.setAttribute("aria-busy", "true");
   try {
     await python.call("ui_event", {
@@ -150,6 +168,10 @@ async function forward(mount, el, type, handler) {
     busy.delete(mount);
     const root = document.querySelector(mount);
     if (root) for (const f of root.querySelectorAll("form[aria-busy]")) f.removeAttribute("aria-busy");
+    const next = later.get(mount);
+    later.delete(mount);
+    const again = next && refind(root, next[0]);
+    if (again) forward(mount, again, next[1], next[2]);
   }
 }
 
@@ -190,6 +212,12 @@ python.on("ready", (info) => {
       `${Math.round(info.ms)} ms; page ${isolated}: the worker never touches the DOM, no headers needed`,
   );
 });
+
+// Pages that show the boot (the demo portal) follow it, and reach the worker, through DOM events.
+for (const kind of ["progress", "ready", "fatal"]) {
+  python.on(kind, (detail) => document.dispatchEvent(new CustomEvent(`cognito-auth-${kind}`, { detail })));
+}
+document.dispatchEvent(new CustomEvent("cognito-auth-worker", { detail: python }));
 
 async function scriptSource(script) {
   if (!script.src) return script.textContent;

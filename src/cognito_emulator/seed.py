@@ -156,12 +156,15 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
                 store.put("pool", demo_pool["Id"], demo_pool)
     from .identity import ensure_demo_identity_pool
 
+    pool_item = store.get("pool", meta["userPoolId"]) or {}
     config = {
         "region": meta["userPoolId"].split("_", 1)[0],
         "userPoolId": meta["userPoolId"],
         "clientId": meta["clientId"],
         "endpoint": endpoint,
         "emulator": True,
+        # DescribeUserPool needs AWS credentials: the page learns the policy from here.
+        "passwordPolicy": (pool_item.get("Policies") or {}).get("PasswordPolicy") or {},
         # The identity pool (issue 7) trusting the demo pool: AWS credentials for the pages.
         "identityPoolId": ensure_demo_identity_pool(emu, meta["userPoolId"], meta["clientId"]),
     }

@@ -26,11 +26,14 @@ def test_attribute_markup_renders_as_text(
     )
     sign_in(page, username)
     wait_account(page, username)
-    page.wait_for_function("document.querySelectorAll('#attributes tr').length > 2")
+    page.wait_for_function(
+        "document.querySelectorAll('#account-profile-attributes .cog-row-item').length > 2"
+    )
     shown = attributes(page)
     for name, value in PAYLOADS.items():
         assert shown[name] == value  # exactly the text, not parsed
-    assert page.locator("#attributes img, #attributes script, #attributes svg").count() == 0
-    assert page.locator("#attributes a[href^='javascript']").count() == 0
+    listing = page.locator("#account-profile-attributes")
+    assert listing.locator("img, script, svg").count() == 0
+    assert listing.locator("a[href^='javascript']").count() == 0
     page.wait_for_timeout(300)  # an onerror would have fired by now
     assert page.evaluate("window.__xss") is None

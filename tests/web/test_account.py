@@ -14,7 +14,7 @@ import pytest
 
 from amazon_cognito_identity import CognitoUserPool, MemoryStorage
 from amazon_cognito_identity.errors import CognitoError
-from amazon_cognito_identity.web.account import AccountService, qr_matrix, totp_uri
+from amazon_cognito_identity.web.account_rpc import AccountService, qr_matrix, totp_uri
 
 
 def run(coro: Any) -> Any:

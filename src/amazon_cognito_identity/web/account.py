@@ -1,343 +1,457 @@
-"""The demo account portal's operations, as RPC methods of the worker app.
+"""Account components: what a signed-in user manages, each usable alone on a page.
 
-Each method is a few lines over :class:`~amazon_cognito_identity.CognitoUserPool` and
-:class:`~amazon_cognito_identity.CognitoUser` and returns plain JSON data for the page
-(web/portal/app.js). Sessions live in the worker's storage mirror, so they land in the page's
-localStorage under the same keys the JS SDK uses.
+Every component is a :class:`~.component.Component`: it renders into its own element, runs off
+the main thread inside the kit's worker (or on the main thread under PyScript), and shows the
+result of an action next to the control that produced it, in an ``aria-live`` region::
+
+    user = pool.get_current_user()
+    ProfileCard("#profile", user)
+    PasswordCard("#password", user, policy=PasswordPolicy.from_config(config["passwordPolicy"]))
+    DevicesCard("#devices", user)
+    SessionCard("#session", user, on_signed_out=lambda text: ...)
+    DeleteAccountCard("#delete", user, on_deleted=lambda text: ...)
+
+:mod:`.mfa` adds :class:`~.mfa.MfaCard` (second factor and authenticator set-up) and
+:mod:`.devices` :class:`~.devices.DevicesCard`;
+:class:`AccountView` puts them all on one page, as the demo portal does.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
-from .. import srp
-from ..attributes import AuthenticationDetails
-from ..challenges import Challenge
-from ..errors import InvalidParameterError, NotAuthorizedException
-from ..storage import StorageKeys
-from ..tokens import CognitoUserSession
+from ..errors import InvalidParameterError
 from ..user import CognitoUser
-from ..user_pool import CognitoUserPool
+from .card import Card, Notify, notify, policy_list
+from .component import Event, Node, Page, h
+from .password_policy import PasswordPolicy
+from .totp import qr_matrix, totp_uri
 
-if TYPE_CHECKING:
-    from .worker import WorkerApp
-
-__all__ = ["AccountService", "auth_result", "install", "qr_matrix", "totp_uri"]
-
-
-def auth_result(user: CognitoUser, result: CognitoUserSession | Challenge) -> dict[str, Any]:
-    """The page's view of a sign-in step: signed in, or which challenge comes next."""
-    if isinstance(result, CognitoUserSession):
-        return {"state": "signed_in", "username": user.get_username()}
-    details: dict[str, Any] = dict(result.parameters)
-    if result.required_attributes is not None:
-        details["required_attributes"] = list(result.required_attributes)
-    return {
-        "state": result.name,
-        "details": details,
-        # What to render: the challenge's inputs and where its code went (see Field).
-        "fields": [dataclasses.asdict(f) for f in result.fields],
-        "delivery": dataclasses.asdict(result.delivery) if result.delivery else None,
-    }
+__all__ = [
+    "AccountView",
+    "DeleteAccountCard",
+    "PasswordCard",
+    "ProfileCard",
+    "SessionCard",
+    "qr_matrix",
+    "totp_uri",
+]
 
 
-def totp_uri(secret: str, username: str, issuer: str = "Cognito demo") -> str:
-    """The otpauth:// URI authenticator apps read from the QR code."""
-    label = quote(f"{issuer}:{username}")
-    return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer)}"
+class ProfileCard(Card):
+    """The user's attributes: list, save, delete, and verify with a code."""
 
+    title = "Profile"
 
-def qr_matrix(text: str) -> list[list[int]] | None:
-    """QR modules (1 = dark) for ``text``, or None when segno is not installed."""
-    try:
-        segno = importlib.import_module("segno")
-    except ModuleNotFoundError:
-        return None
-    code = segno.make(text, error="m", micro=False)
-    return [[1 if cell else 0 for cell in row] for row in code.matrix]
-
-
-def _destination(details: Any) -> str | None:
-    if isinstance(details, dict):
-        for key in ("CodeDeliveryDetails", "codeDeliveryDetails"):
-            if isinstance(details.get(key), dict):
-                details = details[key]
-        dest = details.get("Destination")
-        return str(dest) if dest else None
-    return None
-
-
-class AccountService:
-    """Portal operations over one pool; ``pending`` is the user whose sign-in is in progress."""
-
-    def __init__(self, pool: CognitoUserPool) -> None:
-        self.pool = pool
-        self.pending: CognitoUser | None = None
-
-    # ---- helpers -------------------------------------------------------------------------
-
-    def _user(self, username: str) -> CognitoUser:
-        if not username:
-            raise InvalidParameterError("Enter a username.")
-        return CognitoUser(username, self.pool)
-
-    async def _signed_in(self) -> CognitoUser:
-        user = self.pool.get_current_user()
-        if user is None:
-            raise NotAuthorizedException("You are not signed in.")
-        await user.get_session()
-        return user
-
-    def prewarm(self) -> None:
-        """Compute the SRP ephemeral ahead of sign-in (while the user types the password),
-        when the SDK's srp module offers it."""
-        fn = getattr(srp, "prewarm", None)
-        if fn is not None:
-            fn()
-
-    # ---- sign-up ---------------------------------------------------------------------------
-
-    async def sign_up(
-        self, username: str, password: str, email: str, phone_number: str | None = None
-    ) -> dict[str, Any]:
-        """SignUp with email (and phone) attributes."""
-        attributes = {"email": email}
-        if phone_number:
-            attributes["phone_number"] = phone_number
-        result = await self.pool.sign_up(username, password, attributes)
-        return {
-            "user_confirmed": result.user_confirmed,
-            "destination": _destination(result.code_delivery_details or {}),
-        }
-
-    async def confirm_sign_up(self, username: str, code: str) -> str:
-        """ConfirmSignUp."""
-        return str(await self._user(username).confirm_registration(code))
-
-    async def resend_code(self, username: str) -> dict[str, Any]:
-        """ResendConfirmationCode."""
-        data = await self._user(username).resend_confirmation_code()
-        return {"destination": _destination(data)}
-
-    # ---- sign-in and challenges ----------------------------------------------------------------
-
-    async def sign_in(self, username: str, password: str, custom: bool = False) -> dict[str, Any]:
-        """SRP sign-in (``custom``: CUSTOM_AUTH, SRP then a custom challenge); the next step."""
-        user = self._user(username)
-        if custom:
-            user.set_authentication_flow_type("CUSTOM_AUTH")
-        self.pending = user
-        result = await user.authenticate_user(AuthenticationDetails(username, password))
-        return auth_result(user, result)
-
-    async def answer_challenge(
+    def __init__(
         self,
-        challenge: str,
-        answer: str,
-        attributes: dict[str, str] | None = None,
-        device_name: str | None = None,
-    ) -> dict[str, Any]:
-        """Answer the pending challenge with what the user typed."""
-        user = self.pending
-        if user is None:
-            raise InvalidParameterError("No sign-in in progress: sign in again.")
-        result: CognitoUserSession | Challenge
-        if challenge in ("SMS_MFA", "SOFTWARE_TOKEN_MFA"):
-            result = await user.send_mfa_code(answer, mfa_type=challenge)
-        elif challenge == "SELECT_MFA_TYPE":
-            result = await user.send_mfa_selection_answer(answer)
-        elif challenge == "NEW_PASSWORD_REQUIRED":
-            result = await user.complete_new_password_challenge(answer, attributes or {})
-        elif challenge == "CUSTOM_CHALLENGE":
-            result = await user.send_custom_challenge_answer(answer)
-        elif challenge == "MFA_SETUP":
-            result = await user.verify_software_token(answer, device_name or "Authenticator")
-        else:
-            raise InvalidParameterError(f"Unsupported challenge {challenge}.")
-        return auth_result(user, result)
+        mount: str,
+        user: CognitoUser,
+        *,
+        page: Page | None = None,
+        on_code_sent: Notify | None = None,
+    ) -> None:
+        super().__init__(mount, user, page=page)
+        self.attributes: list[tuple[str, str]] = []
+        self.verifying: str | None = None
+        self.on_code_sent = on_code_sent
 
-    async def answer(self, values: dict[str, str]) -> dict[str, Any]:
-        """Answer the pending challenge with ``{field name: value}`` (its ``fields``)."""
-        user = self.pending
-        if user is None:
-            raise InvalidParameterError("No sign-in in progress: sign in again.")
-        return auth_result(user, await user.answer(values))
+    async def load(self) -> None:
+        """Fetch the attributes (GetUser) and render them."""
+        attrs = await self.user.get_user_attributes()
+        self.attributes = [(a.get_name(), a.get_value()) for a in attrs]
+        self.refresh()
 
-    async def challenge_totp_setup(self) -> dict[str, Any]:
-        """MFA_SETUP during sign-in: the secret and its QR code."""
-        user = self.pending
-        if user is None:
-            raise InvalidParameterError("No sign-in in progress: sign in again.")
-        secret = await user.associate_software_token()
-        uri = totp_uri(secret, user.get_username())
-        return {"secret": secret, "uri": uri, "qr": qr_matrix(uri)}
-
-    # ---- session ---------------------------------------------------------------------------
-
-    async def current_user(self) -> dict[str, Any] | None:
-        """The signed-in user (valid or refreshable session), or None."""
-        user = self.pool.get_current_user()
-        if user is None:
-            return None
-        try:
-            await user.get_session()
-        except NotAuthorizedException:
-            return None
-        return {"username": user.get_username()}
-
-    async def sign_out(self) -> None:
-        """Sign out here (tokens revoked, storage cleared)."""
-        user = self.pool.get_current_user()
-        if user is not None:
-            await user.sign_out()
-        self.pending = None
-
-    async def global_sign_out(self) -> None:
-        """Sign out on every device."""
-        user = await self._signed_in()
-        await user.global_sign_out()
-        self.pending = None
-
-    async def delete_user(self) -> None:
-        """DeleteUser, then forget the local session."""
-        user = await self._signed_in()
-        await user.delete_user()
-        self.pending = None
-
-    # ---- profile ---------------------------------------------------------------------------
-
-    async def get_attributes(self) -> list[dict[str, str]]:
-        """The user's attributes as ``[{name, value}]``."""
-        user = await self._signed_in()
-        attrs = await user.get_user_attributes()
-        return [{"name": a.get_name(), "value": a.get_value()} for a in attrs]
-
-    async def update_attributes(self, attributes: dict[str, str]) -> dict[str, Any]:
-        """UpdateUserAttributes from ``{name: value}``."""
-        user = await self._signed_in()
-        await user.update_attributes(attributes)
-        return {"result": "SUCCESS"}
-
-    async def delete_attributes(self, names: list[str]) -> dict[str, Any]:
-        """DeleteUserAttributes."""
-        user = await self._signed_in()
-        await user.delete_attributes(list(names))
-        return {"result": "SUCCESS"}
-
-    async def request_attribute_verification(self, name: str) -> dict[str, Any]:
-        """GetUserAttributeVerificationCode."""
-        user = await self._signed_in()
-        data = await user.get_attribute_verification_code(name)
-        return {"destination": _destination(data)}
-
-    async def verify_attribute(self, name: str, code: str) -> dict[str, Any]:
-        """VerifyUserAttribute."""
-        user = await self._signed_in()
-        await user.verify_attribute(name, code)
-        return {"result": "SUCCESS"}
-
-    async def change_password(self, old_password: str, new_password: str) -> dict[str, Any]:
-        """ChangePassword."""
-        user = await self._signed_in()
-        await user.change_password(old_password, new_password)
-        return {"result": "SUCCESS"}
-
-    async def forgot_password(self, username: str) -> dict[str, Any]:
-        """ForgotPassword: sends a code."""
-        data = await self._user(username).forgot_password()
-        return {"destination": _destination(data)}
-
-    async def confirm_password(self, username: str, code: str, password: str) -> dict[str, Any]:
-        """ConfirmForgotPassword."""
-        await self._user(username).confirm_password(code, password)
-        return {"result": "SUCCESS"}
-
-    # ---- MFA -------------------------------------------------------------------------------
-
-    async def totp_setup(self) -> dict[str, Any]:
-        """AssociateSoftwareToken for the signed-in user: the secret and its QR code."""
-        user = await self._signed_in()
-        secret = await user.associate_software_token()
-        uri = totp_uri(secret, user.get_username())
-        return {"secret": secret, "uri": uri, "qr": qr_matrix(uri)}
-
-    async def totp_verify(self, code: str, device_name: str | None = None) -> dict[str, Any]:
-        """VerifySoftwareToken, then make TOTP the preferred second factor."""
-        user = await self._signed_in()
-        answer = await user.verify_software_token(code, device_name or "Authenticator")
-        await user.set_user_mfa_preference(None, {"Enabled": True, "PreferredMfa": True})
-        status = answer.get("Status") if isinstance(answer, dict) else None
-        return {"status": status or "SUCCESS"}
-
-    async def set_mfa_preference(self, preferred: str) -> dict[str, Any]:
-        """``preferred``: "none", "sms", "totp" or "both" (both on, chosen at sign-in)."""
-        user = await self._signed_in()
-        if preferred not in ("none", "sms", "totp", "both"):
-            raise InvalidParameterError(f"Unknown MFA preference {preferred!r}.")
-        both = preferred == "both"
-        sms = {"Enabled": preferred == "sms" or both, "PreferredMfa": preferred == "sms"}
-        totp = {"Enabled": preferred == "totp" or both, "PreferredMfa": preferred == "totp"}
-        await user.set_user_mfa_preference(sms, totp)
-        return {"result": "SUCCESS"}
-
-    async def get_mfa(self) -> dict[str, Any]:
-        """The preferred factor and the enabled ones (from GetUser)."""
-        user = await self._signed_in()
-        data = await user.get_user_data(bypass_cache=True)
-        return {
-            "preferred": data.get("PreferredMfaSetting"),
-            "enabled": list(data.get("UserMFASettingList") or []),
-        }
-
-    # ---- devices ---------------------------------------------------------------------------
-
-    async def list_devices(self) -> list[dict[str, Any]]:
-        """The user's devices: key, name, remembered status, and whether it is this one."""
-        user = await self._signed_in()
-        data = await user.list_devices()
-        own = user.storage.get_item(
-            StorageKeys(self.pool.get_client_id(), user.get_username()).device_key
-        )
-        devices = []
-        for device in data.get("Devices") or []:
-            attrs = {a["Name"]: a.get("Value") for a in device.get("DeviceAttributes") or []}
-            devices.append(
+    def view(self) -> list[Node]:
+        """The attribute list and the edit and verify forms."""
+        p = self.prefix
+        rows = [
+            h("div", {"class": "cog-row-item"}, h("dt", {}, name), h("dd", {}, value))
+            for name, value in self.attributes
+        ]
+        edit = h(
+            "form",
+            {"id": f"{p}-edit", "aria-label": "Edit an attribute"},
+            h("label", {"for": f"{p}-name"}, "Attribute"),
+            h(
+                "input",
                 {
-                    "key": device.get("DeviceKey"),
-                    "name": attrs.get("device_name"),
-                    "remembered": attrs.get("dev:device_remembered_status") == "remembered",
-                    "current": device.get("DeviceKey") == own,
-                }
+                    "id": f"{p}-name",
+                    "name": "attr_name",
+                    "required": True,
+                    "autocomplete": "off",
+                    "placeholder": "name, email, custom:team",
+                },
+            ),
+            h("label", {"for": f"{p}-value"}, "Value"),
+            h("input", {"id": f"{p}-value", "name": "attr_value", "autocomplete": "off"}),
+            h(
+                "div",
+                {"class": "cog-actions"},
+                h("button", {"type": "submit", "disabled": self.busy}, "Save"),
+                h(
+                    "button",
+                    {
+                        "type": "button",
+                        "class": "secondary",
+                        "disabled": self.busy,
+                        "id": f"{p}-delete",
+                    },
+                    "Delete",
+                    on={"click": "delete"},
+                ),
+                h(
+                    "button",
+                    {
+                        "type": "button",
+                        "class": "secondary",
+                        "disabled": self.busy,
+                        "id": f"{p}-send",
+                    },
+                    "Send verification code",
+                    on={"click": "send_code"},
+                ),
+            ),
+            on={"submit": "save"},
+        )
+        verify = None
+        if self.verifying:
+            verify = h(
+                "form",
+                {"id": f"{p}-verify", "aria-label": f"Verify {self.verifying}"},
+                h("label", {"for": f"{p}-code"}, f"Code sent for {self.verifying}"),
+                h(
+                    "input",
+                    {
+                        "id": f"{p}-code",
+                        "name": "code",
+                        "inputmode": "numeric",
+                        "autocomplete": "one-time-code",
+                        "required": True,
+                    },
+                ),
+                h("button", {"type": "submit", "disabled": self.busy}, "Verify"),
+                on={"submit": "verify"},
             )
-        return devices
+        listing = h("dl", {"id": f"{p}-attributes", "class": "cog-pairs"}, rows)
+        return self.frame(listing, edit, verify)
 
-    async def remember_device(self) -> dict[str, Any]:
-        """Mark this browser's device remembered."""
-        user = await self._signed_in()
-        await user.set_device_status_remembered()
-        return {"result": "SUCCESS"}
+    def _name(self, event: Event) -> str:
+        name = event.value("attr_name")
+        if not name:
+            raise InvalidParameterError("Enter an attribute name.")
+        return name
 
-    async def forget_device(self, device_key: str) -> dict[str, Any]:
-        """ForgetDevice by key."""
-        user = await self._signed_in()
-        await user.forget_specific_device(device_key)
-        return {"result": "SUCCESS"}
+    async def do_save(self, event: Event) -> None:
+        """UpdateUserAttributes with the typed name and value."""
+
+        async def save() -> str:
+            name = self._name(event)
+            await self.user.update_attributes({name: event.value("attr_value")})
+            await self.load()
+            return name
+
+        await self.act("Saving…", save, lambda name: f"Attribute {name} saved.")
+
+    async def do_delete(self, event: Event) -> None:
+        """DeleteUserAttributes for the typed name."""
+
+        async def delete() -> str:
+            name = self._name(event)
+            await self.user.delete_attributes([name])
+            await self.load()
+            return name
+
+        await self.act("Deleting…", delete, lambda name: f"Attribute {name} deleted.")
+
+    async def do_send_code(self, event: Event) -> None:
+        """GetUserAttributeVerificationCode, then offer the code field."""
+
+        async def send() -> str:
+            name = self._name(event)
+            await self.user.get_attribute_verification_code(name)
+            self.verifying = name
+            await notify(self.on_code_sent, self.user.get_username())
+            return name
+
+        await self.act(
+            "Sending…",
+            send,
+            lambda name: f"A code for {name} was sent.",
+            focus=f"#{self.prefix}-code",
+        )
+
+    async def do_verify(self, event: Event) -> None:
+        """VerifyUserAttribute with the typed code."""
+        name = self.verifying or ""
+
+        async def verify() -> None:
+            await self.user.verify_attribute(name, event.value("code"))
+            self.verifying = None
+            await self.load()
+
+        await self.act("Verifying…", verify, f"{name} verified.")
 
 
-def install(app: WorkerApp) -> None:
-    """Register the portal's methods on ``app`` when its config names a pool."""
-    config = app.config
-    if not config.get("userPoolId") or not config.get("clientId"):
-        return
-    pool = CognitoUserPool(
-        user_pool_id=str(config["userPoolId"]),
-        client_id=str(config["clientId"]),
-        endpoint=config.get("endpoint") or None,
-        storage=app.storage,
-    )
-    service = AccountService(pool)
-    app.register_object(service)
-    app.account = service
+class PasswordCard(Card):
+    """Change password, with the pool's rules ticked off live and a username for managers."""
+
+    title = "Password"
+
+    def __init__(
+        self,
+        mount: str,
+        user: CognitoUser,
+        *,
+        page: Page | None = None,
+        policy: PasswordPolicy | None = None,
+    ) -> None:
+        super().__init__(mount, user, page=page)
+        self.policy = policy or PasswordPolicy()
+        self.typed = ""
+
+    def view(self) -> list[Node]:
+        """The change-password form."""
+        p = self.prefix
+        form = h(
+            "form",
+            {"id": f"{p}-form", "aria-label": "Change password"},
+            # Password managers pair the new password with this (hidden) username.
+            h(
+                "input",
+                {
+                    "type": "text",
+                    "name": "username",
+                    "autocomplete": "username",
+                    "value": self.user.get_username(),
+                    "hidden": True,
+                    "readonly": True,
+                    "aria-hidden": "true",
+                    "tabindex": "-1",
+                },
+            ),
+            h("label", {"for": f"{p}-old"}, "Current password"),
+            h(
+                "input",
+                {
+                    "id": f"{p}-old",
+                    "name": "old_password",
+                    "type": "password",
+                    "autocomplete": "current-password",
+                    "required": True,
+                },
+            ),
+            h("label", {"for": f"{p}-new"}, "New password"),
+            h(
+                "input",
+                {
+                    "id": f"{p}-new",
+                    "name": "new_password",
+                    "type": "password",
+                    "autocomplete": "new-password",
+                    "required": True,
+                    "aria-describedby": f"{p}-rules",
+                },
+            ),
+            policy_list(f"{p}-rules", self.policy, self.typed),
+            h("button", {"type": "submit", "disabled": self.busy}, "Change password"),
+            on={"submit": "change", "input": "typed"},
+        )
+        return self.frame(form)
+
+    def do_typed(self, event: Event) -> None:
+        """Live rule feedback; a result of an earlier try goes once the field is edited."""
+        self.typed = event.value("new_password")
+        if self.message and self.message[0] != "busy":
+            self.message = None
+        self.refresh()
+
+    async def do_change(self, event: Event) -> None:
+        """ChangePassword; the fields are cleared when it worked."""
+
+        async def change() -> None:
+            await self.user.change_password(
+                event.value("old_password"), event.value("new_password")
+            )
+
+        if await self.act("Changing…", change, "Password changed."):
+            self.typed = ""
+            self.page.render(self.mount, self._cleared(), focus=None)
+
+    def _cleared(self) -> list[Node]:
+        nodes = self.view()
+        for node in _walk(nodes):
+            if node.get("tag") == "input" and node.get("attrs", {}).get("type") == "password":
+                node["attrs"]["value"] = ""
+        return nodes
+
+
+def _walk(nodes: list[Node]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        if isinstance(node, dict):
+            out.append(node)
+            out.extend(_walk(node.get("children", [])))
+    return out
+
+
+class SessionCard(Card):
+    """Who is signed in; sign out here, or everywhere (every refresh token revoked)."""
+
+    title = "Your account"
+
+    def __init__(
+        self,
+        mount: str,
+        user: CognitoUser,
+        *,
+        page: Page | None = None,
+        on_signed_out: Notify | None = None,
+    ) -> None:
+        super().__init__(mount, user, page=page)
+        self.on_signed_out = on_signed_out
+
+    def view(self) -> list[Node]:
+        """The two sign-out buttons."""
+        return self.frame(
+            h(
+                "p",
+                {},
+                "Signed in as ",
+                h("strong", {"id": f"{self.prefix}-username"}, self.user.get_username()),
+            ),
+            h(
+                "div",
+                {"class": "cog-actions"},
+                h(
+                    "button",
+                    {"type": "button", "id": f"{self.prefix}-sign-out", "disabled": self.busy},
+                    "Sign out",
+                    on={"click": "sign_out"},
+                ),
+                h(
+                    "button",
+                    {
+                        "type": "button",
+                        "class": "secondary",
+                        "disabled": self.busy,
+                        "id": f"{self.prefix}-global",
+                    },
+                    "Sign out everywhere",
+                    on={"click": "global_sign_out"},
+                ),
+            ),
+        )
+
+    async def do_sign_out(self, event: Event) -> None:
+        """Sign out on this device (tokens revoked, storage cleared)."""
+        if await self.act("Signing out…", self.user.sign_out, "Signed out."):
+            await notify(self.on_signed_out, "Signed out.")
+
+    async def do_global_sign_out(self, event: Event) -> None:
+        """GlobalSignOut, then forget the session here."""
+
+        async def everywhere() -> None:
+            await self.user.global_sign_out()
+
+        if await self.act("Signing out…", everywhere, "Signed out on every device."):
+            await notify(self.on_signed_out, "Signed out on every device.")
+
+
+class DeleteAccountCard(Card):
+    """Delete the account, after the user types DELETE."""
+
+    title = "Delete account"
+
+    def __init__(
+        self,
+        mount: str,
+        user: CognitoUser,
+        *,
+        page: Page | None = None,
+        on_deleted: Notify | None = None,
+    ) -> None:
+        super().__init__(mount, user, page=page)
+        self.on_deleted = on_deleted
+
+    def view(self) -> list[Node]:
+        """The confirmation form."""
+        p = self.prefix
+        return self.frame(
+            h(
+                "form",
+                {"id": f"{p}-form", "aria-label": "Delete account"},
+                h("label", {"for": f"{p}-confirm"}, "Type DELETE to remove your account for good"),
+                h(
+                    "input",
+                    {
+                        "id": f"{p}-confirm",
+                        "name": "confirm",
+                        "autocomplete": "off",
+                        "required": True,
+                    },
+                ),
+                h(
+                    "button",
+                    {"type": "submit", "class": "danger", "disabled": self.busy},
+                    "Delete my account",
+                ),
+                on={"submit": "delete"},
+            ),
+        )
+
+    async def do_delete(self, event: Event) -> None:
+        """DeleteUser when the confirmation reads DELETE."""
+        if event.value("confirm") != "DELETE":
+            self.say("Type DELETE (in capitals) to confirm.", "error")
+            self.refresh(focus=f"#{self.prefix}-confirm")
+            return
+        if await self.act("Deleting…", self.user.delete_user, "Account deleted."):
+            await notify(self.on_deleted, "Account deleted.")
+
+
+class AccountView:
+    """Every account component on one page, each in its own element under ``mount``.
+
+    ``mount`` must hold elements with the ids ``account-profile``, ``account-password``,
+    ``account-mfa``, ``account-devices``, ``account-session`` and ``account-delete``
+    (the demo portal's index.html has them).
+    """
+
+    MOUNTS = ("profile", "password", "mfa", "devices", "session", "delete")
+
+    def __init__(
+        self,
+        user: CognitoUser,
+        *,
+        page: Page | None = None,
+        policy: PasswordPolicy | None = None,
+        on_signed_out: Notify | None = None,
+        on_code_sent: Notify | None = None,
+    ) -> None:
+        from .devices import DevicesCard
+        from .mfa import MfaCard
+
+        self.user = user
+        ids = {name: f"#account-{name}" for name in self.MOUNTS}
+        self.profile = ProfileCard(ids["profile"], user, page=page, on_code_sent=on_code_sent)
+        self.password = PasswordCard(ids["password"], user, page=page, policy=policy)
+        self.mfa = MfaCard(ids["mfa"], user, page=page)
+        self.devices = DevicesCard(ids["devices"], user, page=page)
+        self.session = SessionCard(ids["session"], user, page=page, on_signed_out=on_signed_out)
+        self.delete = DeleteAccountCard(ids["delete"], user, page=page, on_deleted=on_signed_out)
+        self.cards: tuple[Card, ...] = (
+            self.session,
+            self.profile,
+            self.password,
+            self.mfa,
+            self.devices,
+            self.delete,
+        )
+
+    async def show(self) -> None:
+        """Render every card, focus "Your account", then load what comes from the service."""
+        await self.session.show(focus=f"#{self.session.prefix}-title")
+        for card in self.cards:
+            if card is not self.session:
+                await card.show()

@@ -20,7 +20,7 @@ from .. import __version__
 from ..errors import CognitoError
 from .bridge import MirrorStorage, cookie_entries
 
-__all__ = ["WorkerApp", "create_app", "error_payload"]
+__all__ = ["WorkerApp", "create_app", "current_app", "error_payload"]
 
 Post = Callable[[str], None]
 Method = Callable[..., Awaitable[Any] | Any]
@@ -135,16 +135,25 @@ def add_installer(installer: Callable[[WorkerApp], None]) -> None:
     _INSTALLERS.append(installer)
 
 
+_CURRENT: list[WorkerApp] = []
+
+
+def current_app() -> WorkerApp | None:
+    """The app :func:`create_app` made in this worker (page scripts register methods on it)."""
+    return _CURRENT[0] if _CURRENT else None
+
+
 def create_app(init_json: str, post: Post) -> WorkerApp:
     """Entry point called by worker.js: build the app from the page's init message."""
     app = WorkerApp(json.loads(init_json), post)
+    _CURRENT[:] = [app]
     # <script type="py-auth"> code and the page's events (web/cognito-auth.js).
     importlib.import_module(f"{__package__}.script").install(app)
     for installer in _INSTALLERS:
         installer(app)
     try:
         # The account portal's methods; absent from a build without the user flows.
-        account = importlib.import_module(f"{__package__}.account")
+        account = importlib.import_module(f"{__package__}.account_rpc")
     except ModuleNotFoundError:
         return app
     account.install(app)
