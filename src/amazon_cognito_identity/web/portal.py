@@ -72,10 +72,10 @@ class PolicyAuthenticator(Authenticator):
         self.typed: dict[str, str] = {}
         super().__init__(*args, **kwargs)
 
-    def show(self, view: str, message: tuple[str, str] | None = None) -> None:
+    def show(self, view: str, message: tuple[str, str] | None = None, focus: bool = True) -> None:
         """Switch view; what was typed in the previous one is forgotten."""
         self.typed = {}
-        super().show(view, message)
+        super().show(view, message, focus)
 
     def _input(self, name: str, label: str, kind: str = "text", **attrs: Any) -> list[Node]:
         nodes = super()._input(name, label, kind, **attrs)
