@@ -200,6 +200,12 @@ _DEFAULT_VALIDITY = {
 def _validities(params: Params) -> Params:
     """The client's ``*TokenValidity`` values and their ``TokenValidityUnits``."""
     given = opt_dict(params, "TokenValidityUnits") or {}
+    for kind, unit in given.items():  # checked even where the default replaces it below
+        if kind not in _DEFAULT_VALIDITY or unit not in ("seconds", "minutes", "hours", "days"):
+            raise invalid_parameter(
+                f"1 validation error detected: Value '{unit}' at 'tokenValidityUnits.{kind}' "
+                "failed to satisfy constraint: Member must be seconds|minutes|hours|days"
+            )
     out: Params = {}
     units: dict[str, Any] = {}
     for kind, (default, default_unit) in _DEFAULT_VALIDITY.items():

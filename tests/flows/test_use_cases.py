@@ -147,14 +147,17 @@ class Story:
         return Device()
 
     def open_in_browser(self, url: str) -> str:
-        """The reader signs in on the hosted page (password, then the SMS code if asked)."""
+        """The reader signs in on the hosted page (password, then the SMS or email code if
+        asked)."""
         from emulator.hosted_ui_helpers import Browser
 
         browser = Browser()
         try:
             page = browser.sign_in(url, self.who(), "Passw0rd!")
             if page.status_code == 200 and 'autocomplete="one-time-code"' in page.text:
-                page = browser.submit(page, code=self.emu.last_code(self.who(), "sms_mfa"))
+                # Use case 35 turned email MFA on for this user; SMS before that.
+                kind = "email_mfa" if 'value="EMAIL_OTP"' in page.text else "sms_mfa"
+                page = browser.submit(page, code=self.emu.last_code(self.who(), kind))
             assert page.status_code == 302, page.text
             return str(page.headers["location"])
         finally:
@@ -165,12 +168,14 @@ class Story:
         print("Add this key to your authenticator app:", secret)
 
     async def signed_in(self, username: str, password: str) -> CognitoUser:
-        """A signed-in user on the story's pool and storage (answers SMS MFA if asked)."""
+        """A signed-in user on the story's pool and storage (answers SMS or, after use case 35,
+        email MFA from the outbox if asked)."""
         user = CognitoUser(username, self.ns["user_pool"])
         result = await user.authenticate_user(AuthenticationDetails(username, password))
         if isinstance(result, Challenge):
-            assert result.name == "SMS_MFA", result
-            result = await user.send_mfa_code(self.emu.last_code(username, "sms_mfa"))
+            kinds = {"SMS_MFA": "sms_mfa", "EMAIL_OTP": "email_mfa"}
+            assert result.name in kinds, result
+            result = await user.answer({"code": self.emu.last_code(username, kinds[result.name])})
         assert isinstance(result, CognitoUserSession)
         return user
 

@@ -1,6 +1,6 @@
 """Read the local emulator's outbox: the codes it would have sent by email or SMS.
 
-The emulator (``cognito_emulator``) documents ``GET {endpoint}/_emulator/outbox`` with
+The local emulator documents ``GET {endpoint}/_emulator/outbox`` with
 ``username`` and ``pool_id`` filters; each message carries ``kind``, ``code``,
 ``destination``, ``time`` (ISO-8601 UTC) and, when the emulator knows, ``used`` and
 ``superseded`` marks. Only a page configured for the emulator uses this: a real user pool

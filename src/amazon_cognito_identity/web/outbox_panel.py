@@ -1,6 +1,6 @@
 """The emulator outbox as a panel: recent codes with time, kind and used/superseded marks.
 
-Only for a page configured for the local emulator (``cognito_emulator``): it lists what the
+Only for a page configured for the local emulator: it lists what the
 emulator would have sent by email or SMS, newest first, and a "Use" button per valid code
 fills the code field the user is looking at (through a ``cognito-outbox-use`` DOM event that the
 page applies, since the field may belong to another component)::
