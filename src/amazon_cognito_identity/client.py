@@ -17,7 +17,9 @@ __all__ = ["SAFE_TO_REPEAT", "Client", "RetryPolicy", "safe_to_repeat"]
 
 #: Operations that may be sent twice with no other effect than once: reads, and the two
 #: the JS SDK retries (REFRESH_TOKEN_AUTH, RevokeToken). Identity pools: the credential
-#: reads. Any other request is retried only when it cannot have reached the server.
+#: reads. Any other request is retried only when it cannot have reached the server; so is
+#: GetTokensFromRefreshToken, since with rotation a refresh the server acted on spent its
+#: token (a client's grace period may be 0, and a resend would sign the user out).
 SAFE_TO_REPEAT = frozenset(
     {
         "GetUser",
@@ -25,7 +27,6 @@ SAFE_TO_REPEAT = frozenset(
         "ListDevices",
         "GetUserAuthFactors",
         "RevokeToken",
-        "GetTokensFromRefreshToken",
         "GetId",
         "GetCredentialsForIdentity",
         "GetOpenIdToken",

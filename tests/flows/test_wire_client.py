@@ -236,6 +236,8 @@ async def test_urllib_transport_maps_refused_connection_to_network_error() -> No
         ("ChangePassword", {}),
         ("InitiateAuth", {"AuthFlow": "USER_SRP_AUTH"}),
         ("VerifySoftwareToken", {}),
+        # Rotation: a refresh the server acted on spent its token (grace period may be 0).
+        ("GetTokensFromRefreshToken", {"RefreshToken": "r"}),
     ],
 )
 @pytest.mark.parametrize(

@@ -100,10 +100,10 @@ def test_signed_in_page_of_this_sdk_portal(
     )
     page = context.new_page()
     page.goto(base_url.rstrip("/") + "/")
-    page.wait_for_selector("#view-account:not([hidden])", timeout=BOOT_MS)
-    assert page.locator("#account-username").text_content() == cognito_user.username
+    page.locator("#account").wait_for(state="visible", timeout=BOOT_MS)
+    page.locator("#account-session-username").filter(has_text=cognito_user.username).wait_for()
     # No sign-in form was used: the session came from localStorage.
-    assert page.locator("#view-signin").is_hidden()
+    assert page.locator("#portal-login").is_hidden()
 
 
 @pytest.mark.parametrize("storage", ["local", "cookie"])
