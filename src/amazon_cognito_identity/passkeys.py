@@ -48,6 +48,7 @@ __all__ = [
     "default_authenticator",
     "delete_web_authn_credential",
     "list_web_authn_credentials",
+    "passkey_error",
     "sign_in_with_passkey",
 ]
 
@@ -73,14 +74,20 @@ _CANCELLED = ("NotAllowedError", "AbortError")
 _UNAVAILABLE = ("SecurityError", "NotSupportedError")
 
 
+def passkey_error(name: str, message: str) -> PasskeyError:
+    """The typed error of a ceremony the browser refused with the DOMException ``name``:
+    :class:`PasskeyCancelledError` (dismissed, timed out), :class:`PasskeyUnavailableError`
+    (no WebAuthn here) or :class:`PasskeyError`."""
+    if name in _CANCELLED:
+        return PasskeyCancelledError(message, name=name)
+    if name in _UNAVAILABLE:
+        return PasskeyUnavailableError(message, name=name)
+    return PasskeyError(message, name=name or None)
+
+
 def _passkey_error(err: Exception) -> PasskeyError:
     text = str(err)
-    name = str(getattr(err, "name", "") or text.split(":", 1)[0]).strip()
-    if name in _CANCELLED:
-        return PasskeyCancelledError(text, name=name)
-    if name in _UNAVAILABLE:
-        return PasskeyUnavailableError(text, name=name)
-    return PasskeyError(text, name=name or None)
+    return passkey_error(str(getattr(err, "name", "") or text.split(":", 1)[0]).strip(), text)
 
 
 class BrowserAuthenticator:

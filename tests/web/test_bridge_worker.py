@@ -77,7 +77,7 @@ def test_cookie_area_posts_attributes() -> None:
     store.set_item("k", "v")
     assert posted[0]["attrs"] == {"domain": "example.com"}
     with pytest.raises(ValueError):
-        MirrorStorage(area="session")
+        MirrorStorage(area="indexeddb")  # "session" is sessionStorage (the hosted UI)
 
 
 def test_cookie_entries_decodes_and_filters() -> None:

@@ -4,12 +4,13 @@
 
 export const KEY_PREFIX = "CognitoIdentityServiceProvider.";
 
-function storageSeed() {
+function storageSeed(area = "local") {
   const seed = {};
   try {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key && key.startsWith(KEY_PREFIX)) seed[key] = localStorage.getItem(key);
+    const store = area === "session" ? sessionStorage : localStorage;
+    for (let i = 0; i < store.length; i++) {
+      const key = store.key(i);
+      if (key && key.startsWith(KEY_PREFIX)) seed[key] = store.getItem(key);
     }
   } catch {
     // storage disabled (privacy mode): the worker then keeps its mirror only
@@ -35,11 +36,94 @@ function applyStorage(msg) {
     return;
   }
   try {
-    if (msg.op === "set") localStorage.setItem(msg.key, msg.value);
-    else if (msg.op === "remove") localStorage.removeItem(msg.key);
+    const store = msg.area === "session" ? sessionStorage : localStorage;
+    if (msg.op === "set") store.setItem(msg.key, msg.value);
+    else if (msg.op === "remove") store.removeItem(msg.key);
   } catch (err) {
     console.warn("storage write failed", err);
   }
+}
+
+// ---- main-thread calls: the few browser APIs a worker lacks, run for it --------------------
+// The worker posts {type: "main", call, op, args} (amazon_cognito_identity.web.bridge.MainThread)
+// and gets {type: "main-reply", call, result} or {..., error: {name, message}}. Generic glue:
+// bytes travel as {$bytes: base64} both ways; which members are bytes and what they mean
+// (WebAuthn's options and credentials) is Python's business.
+function fromWire(value) {
+  if (Array.isArray(value)) return value.map(fromWire);
+  if (value === null || typeof value !== "object") return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === "$bytes") {
+    return Uint8Array.from(atob(value.$bytes), (c) => c.charCodeAt(0));
+  }
+  return Object.fromEntries(keys.map((k) => [k, fromWire(value[k])]));
+}
+
+function toWire(value, depth = 0) {
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = new Uint8Array(value instanceof ArrayBuffer ? value : value.buffer, value.byteOffset || 0, value.byteLength);
+    let text = "";
+    for (const b of bytes) text += String.fromCharCode(b);
+    return { $bytes: btoa(text) };
+  }
+  if (value === null || typeof value !== "object" || depth > 8) return value ?? null;
+  if (Array.isArray(value)) return value.map((v) => toWire(v, depth + 1));
+  // Platform objects (a PublicKeyCredential) keep their members as prototype accessors: a
+  // for-in walk reads them; a getter method without parameters (getTransports) is read as a
+  // member named after it (transports).
+  const out = {};
+  for (const key in value) {
+    const member = value[key];
+    if (typeof member !== "function") out[key] = toWire(member, depth + 1);
+    else if (/^get[A-Z]/.test(key) && member.length === 0) {
+      try {
+        out[key[3].toLowerCase() + key.slice(4)] = toWire(member.call(value), depth + 1);
+      } catch {
+        // an optional getter the browser refuses for this credential (an unknown algorithm)
+      }
+    }
+  }
+  return out;
+}
+
+function failure(name, message) {
+  return Object.assign(new Error(message), { name });
+}
+
+export const MAIN_OPS = {
+  async credentials({ method, options }) {
+    if (method !== "create" && method !== "get") throw failure("TypeError", `no credentials.${method}`);
+    if (!self.isSecureContext) {
+      throw failure("SecurityError", "WebAuthn needs a secure context: HTTPS, or http://localhost");
+    }
+    if (!self.PublicKeyCredential || !navigator.credentials) {
+      throw failure("NotSupportedError", "this browser has no WebAuthn");
+    }
+    return navigator.credentials[method]({ publicKey: fromWire(options) });
+  },
+  assign({ url }) {
+    location.assign(url);
+    return null;
+  },
+  replace({ url }) {
+    history.replaceState(history.state, "", url);
+    return location.href;
+  },
+  location() {
+    return location.href;
+  },
+};
+
+async function runMain(worker, msg) {
+  const op = Object.hasOwn(MAIN_OPS, msg.op) ? MAIN_OPS[msg.op] : null;
+  let reply;
+  try {
+    if (!op) throw failure("NotSupportedError", `the page has no main-thread call ${msg.op}`);
+    reply = { result: toWire(await op(fromWire(msg.args || {}))) };
+  } catch (err) {
+    reply = { error: { name: (err && err.name) || "Error", message: (err && err.message) || String(err) } };
+  }
+  worker.postMessage({ type: "main-reply", call: msg.call, ...reply });
 }
 
 export class PythonWorker {
@@ -63,6 +147,7 @@ export class PythonWorker {
       type: "init",
       config,
       storage: storageSeed(),
+      session: storageSeed("session"),
       cookies: document.cookie,
     });
     // Another tab changed storage: keep the worker's mirror in step.
@@ -88,6 +173,7 @@ export class PythonWorker {
 
   _onMessage(msg) {
     if (msg.type === "storage") applyStorage(msg);
+    else if (msg.type === "main") runMain(this.worker, msg);
     else if (msg.type === "progress") this._emit("progress", msg);
     else if (msg.type === "ready") {
       this.info = msg;

@@ -61,7 +61,9 @@ async function handle(msg) {
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg && msg.type === "init") start(msg);
-  else if (msg && msg.type === "storage-event") {
+  else if (msg && msg.type === "main-reply") {
+    if (app !== null) app.main_reply(JSON.stringify(msg));
+  } else if (msg && msg.type === "storage-event") {
     if (app !== null) app.storage_event(JSON.stringify(msg));
   } else handle(msg);
 };

@@ -415,7 +415,8 @@ class AccountView:
 
     ``mount`` must hold elements with the ids ``account-profile``, ``account-password``,
     ``account-mfa``, ``account-devices``, ``account-session`` and ``account-delete``
-    (the demo portal's index.html has them).
+    (the demo portal's index.html has them); with ``passkeys=True`` (the pool allows
+    ``WEB_AUTHN``) also ``account-passkeys``, for :class:`~.passkeys_card.PasskeysCard`.
     """
 
     MOUNTS = ("profile", "password", "mfa", "devices", "session", "delete")
@@ -428,9 +429,11 @@ class AccountView:
         policy: PasswordPolicy | None = None,
         on_signed_out: Notify | None = None,
         on_code_sent: Notify | None = None,
+        passkeys: bool = False,
     ) -> None:
         from .devices import DevicesCard
         from .mfa import MfaCard
+        from .passkeys_card import PasskeysCard
 
         self.user = user
         ids = {name: f"#account-{name}" for name in self.MOUNTS}
@@ -440,11 +443,13 @@ class AccountView:
         self.devices = DevicesCard(ids["devices"], user, page=page)
         self.session = SessionCard(ids["session"], user, page=page, on_signed_out=on_signed_out)
         self.delete = DeleteAccountCard(ids["delete"], user, page=page, on_deleted=on_signed_out)
+        self.passkeys = PasskeysCard("#account-passkeys", user, page=page) if passkeys else None
         self.cards: tuple[Card, ...] = (
             self.session,
             self.profile,
             self.password,
             self.mfa,
+            *((self.passkeys,) if self.passkeys else ()),
             self.devices,
             self.delete,
         )

@@ -21,10 +21,14 @@ from urllib.parse import urlsplit
 from ..attributes import AuthenticationDetails
 from ..challenges import Challenge, Field
 from ..errors import CognitoError, NetworkError
+from ..hosted_ui import HostedUI
+from ..oauth import OAuthConfig
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
 from .component import Component, Event, Node, Page, h
+from .hosted_view import HostedSignIn, hosted_ui_for
+from .passkey_view import PasskeySignIn
 from .texts import Texts
 
 __all__ = ["Authenticator"]
@@ -39,7 +43,7 @@ async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
             await outcome
 
 
-class Authenticator(Component):
+class Authenticator(PasskeySignIn, HostedSignIn, Component):
     """Sign-in, sign-up, confirm and password reset for one user pool, in one element.
 
     Args:
@@ -53,6 +57,11 @@ class Authenticator(Component):
         flow: ``"USER_SRP_AUTH"`` (default), ``"USER_PASSWORD_AUTH"`` or ``"CUSTOM_AUTH"``.
         sign_up / confirm / forgot_password: offer those views (default on).
         sign_up_attributes: attributes asked at sign-up (default ``("email",)``).
+        passkeys: offer "Sign in with a passkey" (the pool allows ``WEB_AUTHN``, the client
+            ``ALLOW_USER_AUTH``); see :mod:`.passkey_view`.
+        hosted_ui: an :class:`~amazon_cognito_identity.OAuthConfig` (or a ready ``HostedUI``):
+            offer "Continue with the hosted page" and finish that sign-in when the page comes
+            back from it; see :mod:`.hosted_view`.
         translations: replaces any text of :data:`~.texts.DEFAULT_TEXT`.
         page: where to render (default :func:`~.component.current_page`).
 
@@ -75,6 +84,8 @@ class Authenticator(Component):
         sign_up_attributes: Sequence[str] = ("email",),
         translations: Mapping[str, str] | None = None,
         page: Page | None = None,
+        passkeys: bool = False,
+        hosted_ui: OAuthConfig | HostedUI | None = None,
     ) -> None:
         super().__init__(mount, page=page)
         self.pool = pool
@@ -84,6 +95,8 @@ class Authenticator(Component):
         self.flow = flow
         self.offers = {"sign_up": sign_up, "confirm": confirm, "forgot": forgot_password}
         self.sign_up_attributes = tuple(sign_up_attributes)
+        self.passkeys = passkeys
+        self.hosted = hosted_ui_for(pool, hosted_ui)
         self.t = Texts(translations)
         self.view_name = "sign_in"
         self.user: CognitoUser | None = None
@@ -97,6 +110,8 @@ class Authenticator(Component):
 
     async def _start(self) -> None:
         """Show the stored session when it is valid or refreshable, else the sign-in form."""
+        if await self._finish_redirect():  # back from the hosted page
+            return
         user = self.pool.get_current_user()
         if user is not None:
             try:
@@ -168,7 +183,9 @@ class Authenticator(Component):
                 "password", self.t("field.password"), "password", autocomplete="current-password"
             ),
         )
-        return [form, self._links("sign_up", "forgot", "confirm")]
+        form = self._with_passkey_button(form)
+        hosted = self._hosted_button()
+        return [form, *([hosted] if hosted else []), self._links("sign_up", "forgot", "confirm")]
 
     def _view_sign_up(self) -> list[Node]:
         attrs = [
@@ -268,6 +285,8 @@ class Authenticator(Component):
         )
         if spec.kind == "secret":
             return self._secret(spec)
+        if spec.kind == "passkey":
+            return self._passkey_field(spec)
         ident = f"cog-login-{spec.name}"
         if spec.kind == "choice":
             current = self.choices.get(spec.name)
@@ -337,7 +356,9 @@ class Authenticator(Component):
             host = urlsplit(self.pool.client.endpoint).netloc or self.pool.client.endpoint
             return self.t("error.network", host=host, message=err.message)
         if isinstance(err, CognitoError):
-            return self.t("error.service", code=err.code or err.name, message=err.message)
+            code = err.code or err.name  # an error may have its own text: "error.<code>"
+            default = self.t.table["error.service"]
+            return self.t.first([f"error.{code}"], default, code=code, message=err.message)
         return self.t("error.other", code=type(err).__name__, message=str(err))
 
     def _user(self, username: str) -> CognitoUser:

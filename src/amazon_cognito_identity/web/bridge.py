@@ -6,19 +6,39 @@ in-worker mirror, seeded at boot with the page's ``CognitoIdentityServiceProvide
 and posts every write back to the main thread, which applies it to the real store. Changes the
 main thread sees (another tab, the JS SDK on the same page) come back through :meth:`apply`.
 
+:class:`MainThread` is the other direction: the worker asks the page to run one of the few
+browser calls a worker lacks (``navigator.credentials``, ``location``, ``history``) and awaits
+the answer. Bytes cross as ``{"$bytes": "<base64>"}`` both ways (:func:`to_wire`,
+:func:`from_wire`); which members are bytes, and what they mean, only Python knows.
+
 Pure Python: the ``post`` callable is the only link to JavaScript, so it runs on CPython too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import unquote
 
-from ..errors import InvalidParameterError
+from ..errors import ClientError, InvalidParameterError, InvalidResponseError
 from ..storage import StorageKeys
 
-__all__ = ["KEY_PREFIX", "MirrorStorage", "cookie_entries"]
+__all__ = [
+    "AREAS",
+    "KEY_PREFIX",
+    "MainThread",
+    "MirrorStorage",
+    "cookie_entries",
+    "from_wire",
+    "to_wire",
+]
+
+#: The main-thread stores a :class:`MirrorStorage` can stand for.
+AREAS = ("local", "session", "cookie")
 
 KEY_PREFIX = StorageKeys.PREFIX + "."
 
@@ -45,8 +65,10 @@ def cookie_entries(cookie_header: str, prefix: str = KEY_PREFIX) -> dict[str, st
 class MirrorStorage:
     """A synchronous ``Storage`` whose writes are posted to the main thread.
 
-    ``area`` names the main-thread store the writes go to: ``"local"`` (localStorage) or
-    ``"cookie"`` (document.cookie, with ``cookie_attrs`` such as domain, path, expires).
+    ``area`` names the main-thread store the writes go to: ``"local"`` (localStorage),
+    ``"session"`` (sessionStorage: per tab, kept across a visit to another site, e.g. the
+    hosted sign-in page) or ``"cookie"`` (document.cookie, with ``cookie_attrs`` such as
+    domain, path, expires).
     """
 
     def __init__(
@@ -57,7 +79,7 @@ class MirrorStorage:
         area: str = "local",
         cookie_attrs: Mapping[str, object] | None = None,
     ) -> None:
-        if area not in ("local", "cookie"):
+        if area not in AREAS:
             raise InvalidParameterError(f"unknown storage area {area!r}")
         self._data: dict[str, str] = dict(initial or {})
         self._post = post
@@ -119,3 +141,82 @@ class MirrorStorage:
     def replace_all(self, entries: Mapping[str, str]) -> None:
         """Reseed the mirror (e.g. after the main thread re-read its store)."""
         self._data = dict(entries)
+
+
+_BYTES = "$bytes"
+
+
+def to_wire(value: Any) -> Any:
+    """``value`` as JSON-ready data, ``bytes`` as ``{"$bytes": base64}`` (the page turns those
+    into ``Uint8Array`` s)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, Mapping):
+        return {str(k): to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(v) for v in value]
+    return value
+
+
+def from_wire(value: Any) -> Any:
+    """The inverse of :func:`to_wire`: ``{"$bytes": base64}`` (an ``ArrayBuffer`` or typed
+    array on the page) back to ``bytes``."""
+    if isinstance(value, dict):
+        if set(value) == {_BYTES}:
+            try:
+                return base64.b64decode(str(value[_BYTES]), validate=True)
+            except (binascii.Error, ValueError) as err:
+                raise InvalidResponseError(f"bad bytes from the page: {err}") from err
+        return {k: from_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_wire(v) for v in value]
+    return value
+
+
+class MainThread:
+    """Runs browser calls on the page's main thread for a worker and awaits their answers.
+
+    ``await main.call(op, **args)`` posts ``{"type": "main", "call": n, "op": op, "args": ...}``;
+    the page (``web/portal/rpc.js``) answers ``{"type": "main-reply", "call": n, "result": ...}``
+    or ``{..., "error": {"name", "message"}}``, which the worker hands to :meth:`reply`. A
+    failure raises :class:`~amazon_cognito_identity.errors.ClientError` whose ``name`` is the
+    browser's (a ``DOMException`` name such as ``"NotAllowedError"``). The ops the page knows:
+    ``credentials`` (``method`` "create" or "get", ``options``), ``assign`` and ``replace``
+    (``url``: leave for it, or rewrite the address bar) and ``location`` (the page's URL).
+    """
+
+    def __init__(self, post: Post) -> None:
+        self._post = post
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._next = 0
+
+    async def call(self, op: str, **args: Any) -> Any:
+        """Run ``op`` on the main thread; its result, bytes decoded (see :func:`from_wire`)."""
+        self._next += 1
+        ident = self._next
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = future
+        message = {"type": "main", "call": ident, "op": op, "args": to_wire(args)}
+        try:
+            self._post(json.dumps(message))
+            return await future
+        finally:
+            self._pending.pop(ident, None)
+
+    def reply(self, text: str) -> None:
+        """Deliver the page's answer (JSON text) to the call waiting for it."""
+        message = json.loads(text)
+        future = self._pending.pop(int(message.get("call") or 0), None)
+        if future is None or future.done():
+            return
+        error = message.get("error")
+        if isinstance(error, dict):
+            name = str(error.get("name") or "Error")
+            future.set_exception(
+                ClientError(str(error.get("message") or name), code=name, name=name)
+            )
+        else:
+            try:
+                future.set_result(from_wire(message.get("result")))
+            except InvalidResponseError as err:
+                future.set_exception(err)

@@ -25,6 +25,7 @@ from .account import AccountView
 from .authenticator import Authenticator
 from .card import policy_list
 from .component import Event, Node, Page, current_page
+from .hosted_view import oauth_config
 from .outbox import Outbox
 from .outbox_panel import OutboxPanel
 from .password_policy import PasswordPolicy
@@ -109,7 +110,10 @@ class Portal:
 
     Args:
         pool: the user pool.
-        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``).
+        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``; ``passkeys``:
+            true when the pool allows ``WEB_AUTHN``: passkey sign-in and the passkeys card;
+            ``oauth``: ``{domain, redirectSignIn, redirectSignOut, scopes}`` offers the hosted
+            sign-in page).
         page: where to render (default: the current page).
     """
 
@@ -135,6 +139,8 @@ class Portal:
             page=self.page,
             policy=self.policy,
             sign_up_attributes=("email",),
+            passkeys=bool(self.config.get("passkeys")),
+            hosted_ui=oauth_config(self.config.get("oauth")),
         )
 
     async def start(self) -> None:
@@ -158,6 +164,7 @@ class Portal:
             policy=self.policy,
             on_signed_out=self._signed_out,
             on_code_sent=self._code_sent,
+            passkeys=bool(self.config.get("passkeys")),
         )
         self.page.emit("#portal", VIEW_EVENT, {"view": "account"})
         await self.account.show()

@@ -5,7 +5,8 @@ Challenge inputs are looked up as ``"<CHALLENGE>.<field>"``, then ``"field.<fiel
 ``"kind.<kind>"``, and fall back to the label the SDK gives (see
 :class:`~amazon_cognito_identity.challenges.Field`); a challenge's heading is
 ``"<CHALLENGE>.title"``, else ``"challenge.title"``; a choice is ``"choice.<value>"``.
-Placeholders in braces (``{username}``) are filled in.
+Placeholders in braces (``{username}``) are filled in. An error's text is ``"error.<code>"``
+when present (``error.PasskeyCancelledError``), else ``"error.service"``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ DEFAULT_TEXT: dict[str, str] = {
     "error.network": "Could not reach {host}: {message}",
     "error.config": "Sign-in is not configured: {message}",
     "error.other": "{code}: {message}",
+    # passkeys and the hosted page (Authenticator(passkeys=True, hosted_ui=...))
+    "passkey.sign_in": "Sign in with a passkey",
+    "passkey.use": "Use your passkey",
+    "passkey.hint": "Your device asks for your passkey (fingerprint, face or screen lock).",
+    "passkey.waiting": "Waiting for your passkey…",
+    "passkey.need_username": "Enter your username, then choose Sign in with a passkey.",
+    "hosted.continue": "Continue with the hosted page",
+    "hosted.leaving": "Going to the hosted sign-in page…",
+    "error.PasskeyCancelledError": "No passkey was used: the prompt was closed or timed out.",
+    "error.PasskeyUnavailableError": "Passkeys cannot be used in this browser: {message}",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import CognitoError
-from .bridge import MirrorStorage, cookie_entries
+from .bridge import MainThread, MirrorStorage, cookie_entries
 
 __all__ = ["WorkerApp", "create_app", "current_app", "error_payload"]
 
@@ -47,6 +47,10 @@ class WorkerApp:
         self.account: object | None = None
         seeded = dict(init.get("storage") or {})
         self.storage = MirrorStorage(seeded, post, area="local")
+        #: The tab's sessionStorage (the hosted UI's PKCE verifier and state wait there).
+        self.session_storage = MirrorStorage(dict(init.get("session") or {}), post, area="session")
+        #: Browser calls only the page's main thread can make (WebAuthn, navigation).
+        self.main = MainThread(post)
         cookie_attrs = init.get("cookie_attrs") or {"path": "/", "expires": 365}
         self.cookie_storage = MirrorStorage(
             cookie_entries(str(init.get("cookies") or "")),
@@ -82,8 +86,11 @@ class WorkerApp:
     def storage_event(self, text: str) -> None:
         """Apply a main-thread storage change (JSON ``{area, key, value}``) to the mirror."""
         change = json.loads(text)
-        target = self.cookie_storage if change.get("area") == "cookie" else self.storage
-        target.apply(change)
+        self._store(str(change.get("area") or "local")).apply(change)
+
+    def main_reply(self, text: str) -> None:
+        """The page answered a :class:`~.bridge.MainThread` call (worker.js calls this)."""
+        self.main.reply(text)
 
     async def handle(self, text: str) -> str:
         """Run one RPC message and return the JSON reply."""
@@ -111,7 +118,9 @@ class WorkerApp:
         return json.dumps({"id": msg_id, "result": result})
 
     def _store(self, area: str) -> MirrorStorage:
-        return self.cookie_storage if area == "cookie" else self.storage
+        if area == "cookie":
+            return self.cookie_storage
+        return self.session_storage if area == "session" else self.storage
 
     def _ping(self) -> str:
         return "pong"
