@@ -51,7 +51,7 @@ function applyStorage(msg) {
 // (WebAuthn's options and credentials) is Python's business.
 function fromWire(value) {
   if (Array.isArray(value)) return value.map(fromWire);
-  if (value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === "$bytes") {
     return Uint8Array.from(atob(value.$bytes), (c) => c.charCodeAt(0));
@@ -99,7 +99,7 @@ export const MAIN_OPS = {
     if (!self.PublicKeyCredential || !navigator.credentials) {
       throw failure("NotSupportedError", "this browser has no WebAuthn");
     }
-    return navigator.credentials[method]({ publicKey: fromWire(options) });
+    return navigator.credentials[method]({ publicKey: options });
   },
   assign({ url }) {
     location.assign(url);

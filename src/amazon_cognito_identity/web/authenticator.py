@@ -356,9 +356,9 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
             host = urlsplit(self.pool.client.endpoint).netloc or self.pool.client.endpoint
             return self.t("error.network", host=host, message=err.message)
         if isinstance(err, CognitoError):
-            code = err.code or err.name  # an error may have its own text: "error.<code>"
-            default = self.t.table["error.service"]
-            return self.t.first([f"error.{code}"], default, code=code, message=err.message)
+            code = err.code or err.name  # its own text: "error.<code>" or "error.<class>"
+            keys = [f"error.{code}", f"error.{type(err).__name__}"]
+            return self.t.first(keys, self.t.table["error.service"], code=code, message=err.message)
         return self.t("error.other", code=type(err).__name__, message=str(err))
 
     def _user(self, username: str) -> CognitoUser:

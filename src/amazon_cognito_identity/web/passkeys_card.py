@@ -159,6 +159,4 @@ class PasskeysCard(Card):
             await self.load()
             return passkey_name(key)
 
-        await self.act(
-            "Deleting…", delete, lambda name: f"Passkey {name} deleted.", f"#{self.prefix}-add"
-        )
+        await self.act("Deleting…", delete, lambda name: f"{name} deleted.", f"#{self.prefix}-add")

@@ -5,8 +5,8 @@ Challenge inputs are looked up as ``"<CHALLENGE>.<field>"``, then ``"field.<fiel
 ``"kind.<kind>"``, and fall back to the label the SDK gives (see
 :class:`~amazon_cognito_identity.challenges.Field`); a challenge's heading is
 ``"<CHALLENGE>.title"``, else ``"challenge.title"``; a choice is ``"choice.<value>"``.
-Placeholders in braces (``{username}``) are filled in. An error's text is ``"error.<code>"``
-when present (``error.PasskeyCancelledError``), else ``"error.service"``.
+Placeholders in braces (``{username}``) are filled in. An error's text is ``"error.<code>"`` or
+``"error.<class name>"`` when present (``error.PasskeyCancelledError``), else ``"error.service"``.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ DEFAULT_TEXT: dict[str, str] = {
     "hosted.continue": "Continue with the hosted page",
     "hosted.leaving": "Going to the hosted sign-in page…",
     "error.PasskeyCancelledError": "No passkey was used: the prompt was closed or timed out.",
-    "error.PasskeyUnavailableError": "Passkeys cannot be used in this browser: {message}",
+    "error.PasskeyUnavailableError": "Passkeys cannot be used here: {message}",
 }
 
 
