@@ -305,6 +305,59 @@ def test_register_then_sign_in_with_a_passkey_through_the_main_thread(
     run(scenario())
 
 
+def test_web_authn_chosen_in_select_challenge_asks_the_device(
+    emulator: Any, fresh_worker: None
+) -> None:
+    setup = keys_pool(emulator)
+    soft = SoftAuthenticator(origin="http://localhost:8765")
+
+    async def scenario() -> None:
+        fake = FakePage(soft)
+        pool = sdk_pool(emulator, setup, fake.app)
+        login = Authenticator(pool, "#login", page=fake.page, passkeys=True)
+        await login.started
+        await login.dispatch(click("sign_in", username=setup["user"], password=PASSWORD))
+        assert login.user is not None
+        card = PasskeysCard("#passkeys", login.user, page=fake.page)
+        await card.show()
+        await card.dispatch(click("add"))
+        assert len(card.passkeys) == 1
+        await login.dispatch(click("sign_out"))
+
+        # USER_AUTH without a preference: the pool offers its factors, WEB_AUTHN among them.
+        choosing = Authenticator(pool, "#login", page=fake.page, flow="USER_AUTH")
+        await choosing.started
+        await choosing.dispatch(click("sign_in", username=setup["user"], password=""))
+        assert choosing.challenge is not None
+        assert choosing.challenge.name == "SELECT_CHALLENGE", choosing.message
+        await choosing.dispatch(Event("submit", "answer", {"answer": "WEB_AUTHN"}))
+        assert choosing.challenge is not None, choosing.message
+        assert choosing.challenge.name == "WEB_AUTHN", (
+            choosing.message,
+            choosing.challenge.parameters,
+        )
+        shown = fake.texts("#login")
+        assert "Use your passkey" in shown
+        assert not [n for n in _inputs(fake.renders["#login"]) if n["attrs"].get("name") ==
+                    "credential"]  # fmt: skip
+        # The form's own button (Enter) asks the device too: nothing is typed for a passkey.
+        await choosing.dispatch(Event("submit", "answer", {}))
+        assert choosing.view_name == "signed_in", choosing.message
+        assert soft.sign_count == 1
+
+    run(scenario())
+
+
+def _inputs(nodes: list[Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for node in nodes:
+        if isinstance(node, dict):
+            if node["tag"] == "input":
+                found.append(node)
+            found.extend(_inputs(node.get("children", [])))
+    return found
+
+
 def test_passkey_sign_in_asks_for_the_username_first(emulator: Any, fresh_worker: None) -> None:
     setup = keys_pool(emulator)
 

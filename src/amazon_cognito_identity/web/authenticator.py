@@ -405,6 +405,8 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         """Submit of a challenge form: the values of its fields go to ``user.answer``."""
         assert self.user is not None and self.challenge is not None
         user, challenge = self.user, self.challenge
+        if any(f.kind == "passkey" for f in challenge.fields):  # nothing typed: the device
+            return await self.do_passkey_answer(event)
         values = {f.name: event.value(f.name) for f in challenge.fields if f.kind != "secret"}
 
         async def step() -> None:
