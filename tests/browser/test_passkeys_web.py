@@ -339,9 +339,10 @@ def test_kit_hosted_page_then_a_passkey(
     check_view(page, "kit-passkeys-sign-in")
     press(page, hosted)
 
-    # The emulator's hosted page, then back on the kit page, signed in.
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
-    assert page.url.startswith(config["oauth"]["domain"] + "/oauth2/authorize?")
+    # The emulator's hosted page (the kit page has a "Sign in" heading too: wait for the
+    # address first), then back on the kit page, signed in.
+    page.wait_for_url(config["oauth"]["domain"] + "/oauth2/authorize?**", timeout=30_000)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_label("Username")).to_be_focused()
     page.keyboard.type(user)
     page.keyboard.press("Tab")
