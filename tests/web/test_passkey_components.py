@@ -28,6 +28,7 @@ from amazon_cognito_identity.errors import (
     PasskeyUnavailableError,
 )
 from amazon_cognito_identity.web import component, worker
+from amazon_cognito_identity.web.account import AccountView
 from amazon_cognito_identity.web.authenticator import Authenticator
 from amazon_cognito_identity.web.bridge import MainThread, from_wire, to_wire
 from amazon_cognito_identity.web.browser_calls import MainThreadAuthenticator
@@ -156,6 +157,7 @@ class FakePage:
         self.local: dict[str, str] = dict(init.get("storage") or {})
         self.session: dict[str, str] = dict(init.get("session") or {})
         self.renders: dict[str, list[Any]] = {}
+        self.order: list[str] = []  # the mount of each render, in order
         self.app = worker.create_app(json.dumps(init), self.post)
         self.page = PostPage(self.post)
 
@@ -169,6 +171,7 @@ class FakePage:
                 store.pop(msg["key"], None)
         elif msg.get("type") == "ui" and msg["op"] == "render":
             self.renders[msg["mount"]] = msg["nodes"]
+            self.order.append(msg["mount"])
         elif msg.get("type") == "main":
             reply = self._answer(msg["op"], from_wire(msg["args"]))
             answer = json.dumps({"type": "main-reply", "call": msg["call"], **reply})
@@ -431,3 +434,28 @@ def test_hosted_page_there_and_back(emulator: Any, fresh_worker: None) -> None:
         assert login.message[1].startswith("RedirectSignInError: ")
 
     run(replayed())
+
+
+def test_account_view_shows_every_card_before_loading_any(
+    emulator: Any, fresh_worker: None
+) -> None:
+    setup = keys_pool(emulator)
+
+    async def scenario() -> None:
+        fake = FakePage(SoftAuthenticator())
+        login = Authenticator(sdk_pool(emulator, setup, fake.app), "#login", page=fake.page)
+        await login.started
+        await login.dispatch(click("sign_in", username=setup["user"], password=PASSWORD))
+        assert login.user is not None
+        fake.order.clear()
+        view = AccountView(login.user, page=fake.page, passkeys=True)
+        await view.show()
+        mounts = {card.mount for card in view.cards}
+        assert "#account-passkeys" in mounts
+        # The first render of each card comes before any card renders a second time (after
+        # its service call): a person can read and Tab to every card at once.
+        first = fake.order[: len(mounts)]
+        assert set(first) == mounts, fake.order
+        assert "Passkeys" in fake.texts("#account-passkeys")
+
+    run(scenario())

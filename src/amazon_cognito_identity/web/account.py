@@ -457,6 +457,8 @@ class AccountView:
     async def show(self) -> None:
         """Render every card, focus "Your account", then load what comes from the service."""
         await self.session.show(focus=f"#{self.session.prefix}-title")
-        for card in self.cards:
-            if card is not self.session:
-                await card.show()
+        others = [card for card in self.cards if card is not self.session]
+        for card in others:  # all there at once (to read, to Tab to), before any service call
+            card.refresh()
+        for card in others:
+            await card.show()
