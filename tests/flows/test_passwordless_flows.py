@@ -20,6 +20,7 @@ from amazon_cognito_identity import (
     MemoryStorage,
     NotAuthenticatedError,
     NotAuthorizedException,
+    Storage,
 )
 from amazon_cognito_identity.events import AuthEvent
 
@@ -253,9 +254,7 @@ def rotating(emu: Any, rotation: dict[str, Any] | None) -> tuple[Setup, Counting
     return s, transport
 
 
-def tab(
-    s: Setup, storage: MemoryStorage, transport: CountingTransport, clock: Clock
-) -> CognitoUserPool:
+def tab(s: Setup, storage: Storage, transport: CountingTransport, clock: Clock) -> CognitoUserPool:
     return CognitoUserPool(
         user_pool_id=s.pool_id,
         client_id=s.client_id,
