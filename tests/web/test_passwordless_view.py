@@ -310,6 +310,42 @@ def test_password_with_user_auth_flow_and_email_mfa_has_no_resend(emulator: Any)
     run(scenario)
 
 
+def test_email_picked_as_mfa_type_has_no_resend(emulator: Any) -> None:
+    pool, pool_id = make_pool(emulator, ALL, MfaConfiguration="OPTIONAL")
+    emulator.call(
+        "SetUserPoolMfaConfig",
+        {"UserPoolId": pool_id, "MfaConfiguration": "OPTIONAL", "EmailMfaConfiguration": {}},
+    )
+    user = new_user(emulator, pool_id, phone_number="+15555550177")
+    emulator.call(
+        "AdminSetUserMFAPreference",
+        {
+            "UserPoolId": pool_id,
+            "Username": user,
+            "SMSMfaSettings": {"Enabled": True},
+            "EmailMfaSettings": {"Enabled": True},
+        },
+    )
+    rec = Recorder()
+
+    async def scenario() -> None:
+        auth = Authenticator(pool, "#login", page=rec.page, first_factors=ALL)
+        await auth.started
+        await rec.page.event(
+            "#login", "sign_in", "submit", {"username": user, "password": PASSWORD}
+        )
+        assert [o["attrs"]["value"] for o in rec.nodes("option")] == ["SMS_MFA", "EMAIL_OTP"]
+        await rec.page.event("#login", "answer", "submit", {"mfa_type": "EMAIL_OTP"})
+        assert "Check your email" in rec.texts()
+        assert "Send a new code" not in buttons(rec)
+        await rec.page.event(
+            "#login", "answer", "submit", {"code": emulator.last_code(user, "email_mfa")}
+        )
+        assert rec.texts()[0] == f"Signed in as {user}."
+
+    run(scenario)
+
+
 def test_auto_sign_in_after_sign_up_and_confirm(emulator: Any) -> None:
     pool, _ = make_pool(emulator, ALL)
     rec = Recorder()

@@ -187,15 +187,16 @@ class PasswordlessMixin:
         await self._act(lambda: self._start_factor(event.value("username"), factor))
 
     def _note_choice(self, values: dict[str, str]) -> None:
-        """Before answering: a one-time-code factor picked in a choice field (SELECT_CHALLENGE)
-        can be restarted by "Send a new code"."""
+        """Before answering: a one-time-code first factor picked in SELECT_CHALLENGE's
+        ``answer`` choice can be restarted by "Send a new code" (an MFA type picked in
+        SELECT_MFA_TYPE's ``mfa_type`` cannot: that needs the password again)."""
         challenge = self.challenge
         if challenge is None or self.user is None:
             return
         picked = [
             values.get(f.name)
             for f in challenge.fields
-            if f.kind == "choice" and values.get(f.name) in OTP_FACTORS
+            if f.kind == "choice" and f.name == "answer" and values.get(f.name) in OTP_FACTORS
         ]
         if picked and picked[0]:
             self.otp_start = (self.user.get_username(), picked[0])
