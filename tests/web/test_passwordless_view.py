@@ -302,6 +302,8 @@ def test_password_with_user_auth_flow_and_email_mfa_has_no_resend(emulator: Any)
         )
         assert "Check your email" in rec.texts()  # email MFA after the password
         assert "Send a new code" not in buttons(rec)  # no new code without the password again
+        await rec.page.event("#login", "answer", "submit", {"code": "000000"})
+        assert field_error(rec, "code") == "That code is not right. Check it and try again."
         await rec.page.event(
             "#login", "answer", "submit", {"code": emulator.last_code(user, "email_mfa")}
         )
@@ -478,3 +480,35 @@ def test_code_error_key() -> None:
     assert code_error_key(err("LimitExceededException"), in_challenge=False) is None
     assert code_error_key(InvalidParameterError("x"), in_challenge=True) is None
     assert code_error_key(ValueError("CodeMismatchException"), in_challenge=True) is None
+
+
+def test_expired_mfa_code_says_start_again(emulator: Any, clock: Any) -> None:
+    pool, pool_id = make_pool(emulator, ALL)
+    emulator.call(
+        "SetUserPoolMfaConfig",
+        {"UserPoolId": pool_id, "MfaConfiguration": "OPTIONAL", "EmailMfaConfiguration": {}},
+    )
+    user = new_user(emulator, pool_id)
+    emulator.call(
+        "AdminSetUserMFAPreference",
+        {
+            "UserPoolId": pool_id,
+            "Username": user,
+            "EmailMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        },
+    )
+    rec = Recorder()
+
+    async def scenario() -> None:
+        auth = Authenticator(pool, "#login", page=rec.page, first_factors=ALL)
+        await auth.started
+        await rec.page.event(
+            "#login", "sign_in", "submit", {"username": user, "password": PASSWORD}
+        )
+        code = emulator.last_code(user, "email_mfa")
+        clock.advance_clock(600)
+        await rec.page.event("#login", "answer", "submit", {"code": code})
+        assert field_error(rec, "code") == "This code has expired. Go back and start again."
+        assert rec.last()["focus"] == "#cog-login-code"
+
+    run(scenario)
