@@ -219,6 +219,8 @@ def test_kit_user_auth_asks_the_username_then_offers_the_choices(
     expect(page.get_by_role("heading", name="Choose how to sign in")).to_be_visible()
     expect(select).to_be_focused()
     expect(page.get_by_label("Password", exact=True)).to_be_visible()
+    check_view(page, "24-kit-choose")
+    expect(select).to_be_focused()
     # Keyboard: the arrow key picks "Email me a code"; the password field goes.
     page.keyboard.press("ArrowDown")
     expect(page.get_by_label("Password", exact=True)).to_have_count(0)
@@ -251,6 +253,8 @@ def test_kit_email_mfa_set_up_during_sign_in(
     press(page, page.get_by_role("button", name="Continue"))
     email = page.get_by_label("Email", exact=True)
     email.wait_for(timeout=30_000)
+    expect(email).to_be_focused()
+    check_view(page, "25-kit-email-mfa-set-up")
     expect(email).to_be_focused()
     page.keyboard.type(f"{user}@example.org")
     page.keyboard.press("Enter")
