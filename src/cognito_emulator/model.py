@@ -361,14 +361,31 @@ def mfa_settings(user: Item) -> dict[str, Any]:
     return out
 
 
+def user_record(user: Item) -> Item:
+    """A user as AdminCreateUser / ListUsers describe it."""
+    return {
+        "Username": user["username"],
+        "Attributes": attribute_list(user),
+        "UserCreateDate": user["created"],
+        "UserLastModifiedDate": user["modified"],
+        "Enabled": user["enabled"],
+        "UserStatus": user["status"],
+    }
+
+
 def public_client(client: Item) -> Item:
     """A client as DescribeUserPoolClient shows it (no internal fields)."""
     return {k: v for k, v in client.items() if not k.startswith("_")}
 
 
 def public_pool(pool: Item) -> Item:
-    """A pool as DescribeUserPool shows it (no emulator fields)."""
-    return {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}
+    """A pool as DescribeUserPool shows it (no emulator fields; the schema given at creation
+    under Cognito's name, ``SchemaAttributes``; standard attributes not named there are not
+    listed)."""
+    out = {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}
+    if "Schema" in out:
+        out["SchemaAttributes"] = out.pop("Schema")
+    return out
 
 
 @contextmanager
