@@ -136,6 +136,9 @@ async function snapshotBoot(loadPyodide, indexURL, fast, wheelPromise, lap, dist
     progress("restore", "Restoring Python snapshot");
     return got.snap;
   });
+  // A refusal can come before Pyodide awaits the snapshot: handled here, so it is never an
+  // unhandled rejection (a page error); Pyodide still sees it and the catch below reports it.
+  snapshot.catch(() => {});
   const stdLibURL = new URL(`${base}${stdlib.file}#sha256=${stdlib.sha256}`, self.location.href).href;
   served.set(stdLibURL, checked.then((got) => new Response(got.zip || new Uint8Array())));
   try {
@@ -237,8 +240,15 @@ export async function bootPython({
   }
   // The snapshot holds imported modules but not the files: unpack the wheel in both modes so
   // lazily imported submodules (and file reads: inspect, resources) still resolve.
+  const partsBase = new URL(DIST + "parts/", self.location.href).href;
   const unpack = async () => {
     py.unpackArchive((await wheelPromise).bytes, "wheel");
+    // The SDK's optional parts (tools/leanwheel.py) load from this DIST, wherever it is served
+    // (a kit under /site/auth/); a bundle without parts has no _parts module.
+    py.runPython(
+      'try:\n  __import__("amazon_cognito_identity._parts", fromlist=["_"]).BASE = ' +
+        `${JSON.stringify(partsBase)}\nexcept ImportError:\n  pass\n`,
+    );
     // Extra pure wheels (segno draws the TOTP QR code); optional.
     for (const [extra, bytes] of await extrasPromise) {
       try {
