@@ -123,6 +123,7 @@ async function snapshotBoot(loadPyodide, indexURL, fast, wheelPromise, lap, dist
     if (!zip.ok) return { reason: "stdlib zip hash mismatch" };
     if (!snap.ok) return { reason: "snapshot hash mismatch" };
     const heap = fast.snapshot.encoding === "sparse" ? inflateSparse(snap.bytes) : snap.bytes;
+    lap("inflate_ms");
     return { zip: zip.bytes, snap: heap };
   })();
   const refused = new Error("refused");
