@@ -71,6 +71,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResourceNotFoundException",
     "SRPError",
+    "ScriptExhaustedError",
     "ServiceError",
     "SoftwareTokenMFANotFoundException",
     "StorageError",
@@ -257,6 +258,14 @@ class RedirectSignInError(ClientError):
     the one this browser sent, or no sign-in in progress."""
 
     default_code = "RedirectSignInError"
+
+
+class ScriptExhaustedError(ClientError, AssertionError):
+    """A :class:`~amazon_cognito_identity.transport.MockTransport` was asked for one more
+    answer than its script holds: the code under test sent a request the test did not expect
+    (also an ``AssertionError``, so a test fails as with a failed ``assert``)."""
+
+    default_code = "ScriptExhaustedError"
 
 
 # --- Service errors (one per name the user APIs can answer) ------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from .aio import maybe_await
-from .errors import InvalidResponseError, NetworkError, RequestTimeoutError
+from .errors import InvalidResponseError, NetworkError, RequestTimeoutError, ScriptExhaustedError
 
 __all__ = [
     "HttpRequest",
@@ -211,7 +211,7 @@ class MockTransport:
         self.requests.append(request)
         if self._handler is None:
             if not self._script:
-                raise AssertionError(f"MockTransport: no scripted answer for {request.url}")
+                raise ScriptExhaustedError(f"MockTransport: no scripted answer for {request.url}")
             item = self._script.pop(0)
             if isinstance(item, BaseException):
                 raise item

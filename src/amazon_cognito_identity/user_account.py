@@ -81,6 +81,7 @@ class AccountOperations:
             "ClientMetadata": dict(client_metadata) if client_metadata else None,
             "SecretHash": self.pool.secret_hash(self.username),
             "UserContextData": self._context(),
+            "Session": self.auto_sign_in_session,  # SignUp's, when this object signed up
         }
 
         async def go() -> str:

@@ -40,6 +40,9 @@ class SignUpResult:
     user_confirmed: bool
     user_sub: str | None
     code_delivery_details: dict[str, Any] | None
+    #: SignUp's Session (kept on ``user`` too): ConfirmSignUp takes it back, and once the user
+    #: is confirmed :meth:`~.user.CognitoUser.auto_sign_in` signs in with it.
+    session: str | None = None
 
 
 class CognitoUserPool:
@@ -220,11 +223,15 @@ class CognitoUserPool:
             "UserContextData": self.get_user_context_data(username),
         }
         data = await self.client.call("SignUp", params)
+        session = data.get("Session")
+        user = CognitoUser(username, self, storage=self.storage)
+        user.auto_sign_in_session = session if isinstance(session, str) and session else None
         return SignUpResult(
-            user=CognitoUser(username, self, storage=self.storage),
+            user=user,
             user_confirmed=bool(data.get("UserConfirmed")),
             user_sub=data.get("UserSub"),
             code_delivery_details=data.get("CodeDeliveryDetails"),
+            session=user.auto_sign_in_session,
         )
 
     async def verify_token(

@@ -367,8 +367,13 @@ def public_client(client: Item) -> Item:
 
 
 def public_pool(pool: Item) -> Item:
-    """A pool as DescribeUserPool shows it (no emulator fields)."""
-    return {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}
+    """A pool as DescribeUserPool shows it (no emulator fields; the schema given at creation
+    under Cognito's name, ``SchemaAttributes``; standard attributes not named there are not
+    listed)."""
+    out = {k: v for k, v in pool.items() if not k.startswith("_") and not k.startswith("Emulator")}
+    if "Schema" in out:
+        out["SchemaAttributes"] = out.pop("Schema")
+    return out
 
 
 @contextmanager

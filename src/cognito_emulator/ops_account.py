@@ -74,7 +74,8 @@ def _client_of(ctx: RequestContext, claims: Params) -> Params | None:
 
 @idp("SignUp")
 def sign_up(ctx: RequestContext, params: Params) -> Params:
-    """SignUp: the password becomes a salt + verifier; a code goes to the outbox."""
+    """SignUp: the password becomes a salt + verifier; a code goes to the outbox; the answer's
+    Session signs the user in once confirmed (USER_AUTH, auto sign-in)."""
     emu = ctx.emulator
     pool, client, (username, password) = _client_request(ctx, params, "Password")
     attrs = attr_param(params, "UserAttributes")
@@ -105,6 +106,8 @@ def sign_up(ctx: RequestContext, params: Params) -> Params:
         set_password(emu, pool, user, password)
         save_user(emu, pool, user)
     out: Params = {"UserConfirmed": False, "UserSub": user["attributes"]["sub"]}
+    # Passed to ConfirmSignUp, or straight to InitiateAuth USER_AUTH once the user is confirmed.
+    out["Session"] = auto_sign_in_session(ctx, pool, client, user)
     target = _auto_verify_target(pool, user)
     if target:
         codes.issue_code(emu, pool["Id"], user["username"], "signup", target[2])
@@ -119,6 +122,7 @@ def confirm_sign_up(ctx: RequestContext, params: Params) -> Params:
     emu = ctx.emulator
     pool, client, (name, code) = _client_request(ctx, params, "ConfirmationCode")
     force = opt_bool(params, "ForceAliasCreation")
+    opt_str(params, "Session")  # SignUp's Session may come back here; this answer gives a new one
     user = _account_user(ctx, pool, client, name)
     if user is None:
         raise code_mismatch()

@@ -7,14 +7,12 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import string
 from typing import Any
 
 from . import codes, existence
 from .errors import ServiceError, invalid_parameter, resource_not_found
 from .model import (
-    DEFAULT_POLICY,
     attribute_list,
     check_password_policy,
     delete_user_data,
@@ -24,7 +22,6 @@ from .model import (
     mfa_settings,
     new_user,
     public_client,
-    public_pool,
     require_user,
     revoke_user_origins,
     save_user,
@@ -33,160 +30,13 @@ from .model import (
     updating_user,
 )
 from .oauth_settings import oauth_settings
-from .pool_settings import apply_client_settings, apply_email_mfa_config, apply_pool_settings
+from .pool_settings import apply_client_settings
+from .randomness import random_string
 from .registry import Params, RequestContext, idp
-from .schema import check_attributes, normalize_schema
-from .settings import check_client_settings, check_pool_settings
+from .schema import check_attributes
+from .settings import check_client_settings
 from .validation import attribute_list as attr_param
 from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
-
-_ALNUM = string.ascii_letters + string.digits
-
-
-def _rand(n: int, alphabet: str = _ALNUM) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(n))
-
-
-def create_pool(ctx: RequestContext, params: Params) -> Params:
-    """CreateUserPool as a function (also used by the demo set-up and the test helpers)."""
-    emu = ctx.emulator
-    name = req_str(params, "PoolName")
-    region = emu.config.region
-    pool_id = f"{region}_{_rand(9)}"
-    now = emu.now()
-    policies = opt_dict(params, "Policies")
-    policy = dict(DEFAULT_POLICY)
-    policy.update(opt_dict(policies, "PasswordPolicy"))
-    mfa = opt_str(params, "MfaConfiguration") or "OFF"
-    if mfa not in ("OFF", "ON", "OPTIONAL"):
-        raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
-    pool: Params = {
-        "Id": pool_id,
-        "Name": name,
-        "Arn": f"arn:aws:cognito-idp:{region}:000000000000:userpool/{pool_id}",
-        "Policies": {**policies, "PasswordPolicy": policy},
-        "LambdaConfig": opt_dict(params, "LambdaConfig"),
-        "AutoVerifiedAttributes": opt_list(params, "AutoVerifiedAttributes"),
-        "AliasAttributes": opt_list(params, "AliasAttributes"),
-        "UsernameAttributes": opt_list(params, "UsernameAttributes"),
-        "MfaConfiguration": mfa,
-        "UsernameConfiguration": opt_dict(params, "UsernameConfiguration")
-        or {"CaseSensitive": False},
-        "AdminCreateUserConfig": opt_dict(params, "AdminCreateUserConfig")
-        or {"AllowAdminCreateUserOnly": False},
-        "CreationDate": now,
-        "LastModifiedDate": now,
-        "EstimatedNumberOfUsers": 0,
-        "Domain": None,
-    }
-    pool = {k: v for k, v in pool.items() if v is not None}
-    device = opt_dict(params, "DeviceConfiguration")
-    if device:
-        pool["DeviceConfiguration"] = {
-            "ChallengeRequiredOnNewDevice": bool(device.get("ChallengeRequiredOnNewDevice", False)),
-            "DeviceOnlyRememberedOnUserPrompt": bool(
-                device.get("DeviceOnlyRememberedOnUserPrompt", False)
-            ),
-        }
-    if params.get("Schema") is not None:
-        pool["Schema"] = normalize_schema(params["Schema"])
-    for key in (
-        "UserPoolTags",
-        "AccountRecoverySetting",
-        "SmsConfiguration",
-        "EmailConfiguration",
-        "VerificationMessageTemplate",
-    ):
-        if params.get(key) is not None:
-            pool[key] = params[key]
-    # Emulator extension: a fixed answer for the built-in custom-auth trigger.
-    answer = opt_str(params, "EmulatorCustomAuthAnswer")
-    if answer:
-        pool["EmulatorCustomAuthAnswer"] = answer
-    # Emulator extension: "BUILTIN" lets CUSTOM_AUTH use the built-in code trigger.
-    custom = opt_str(params, "EmulatorCustomAuth")
-    if custom:
-        pool["EmulatorCustomAuth"] = custom
-    # Checked now: a bad setting stored would break every later request with a 500.
-    check_pool_settings(pool)
-    apply_pool_settings(pool, params)
-    emu.store.put("pool", pool_id, pool)
-    emu.keys.key(pool_id)  # create the signing key now, so the JWKS is stable from the start
-    return pool
-
-
-@idp("CreateUserPool")
-def create_user_pool(ctx: RequestContext, params: Params) -> Params:
-    """CreateUserPool."""
-    return {"UserPool": public_pool(create_pool(ctx, params))}
-
-
-@idp("DescribeUserPool")
-def describe_user_pool(ctx: RequestContext, params: Params) -> Params:
-    """DescribeUserPool."""
-    pool = get_pool(ctx.emulator, req_str(params, "UserPoolId"))
-    pool["EstimatedNumberOfUsers"] = len(ctx.emulator.store.scan("user", pool["Id"] + "/"))
-    return {"UserPool": public_pool(pool)}
-
-
-@idp("ListUserPools")
-def list_user_pools(ctx: RequestContext, params: Params) -> Params:
-    """ListUserPools (no pagination: an emulator holds few pools)."""
-    pools = ctx.emulator.store.scan("pool")
-    return {
-        "UserPools": [
-            {
-                "Id": p["Id"],
-                "Name": p["Name"],
-                "LambdaConfig": p.get("LambdaConfig", {}),
-                "CreationDate": p["CreationDate"],
-                "LastModifiedDate": p["LastModifiedDate"],
-            }
-            for _k, p in pools
-        ]
-    }
-
-
-@idp("DeleteUserPool")
-def delete_user_pool(ctx: RequestContext, params: Params) -> Params:
-    """DeleteUserPool (and its users, clients stay unusable)."""
-    pool = get_pool(ctx.emulator, req_str(params, "UserPoolId"))
-    store = ctx.emulator.store
-    with store.transaction():
-        store.delete("pool", pool["Id"])
-        store.delete_prefix("user", pool["Id"] + "/")
-        store.delete_prefix("alias", pool["Id"] + "/")
-    return {}
-
-
-@idp("SetUserPoolMfaConfig")
-def set_user_pool_mfa_config(ctx: RequestContext, params: Params) -> Params:
-    """SetUserPoolMfaConfig (MfaConfiguration only; SMS and TOTP are always available)."""
-    emu = ctx.emulator
-    pool = get_pool(emu, req_str(params, "UserPoolId"))
-    mfa = opt_str(params, "MfaConfiguration")
-    if mfa:
-        if mfa not in ("OFF", "ON", "OPTIONAL"):
-            raise invalid_parameter(f"Invalid MfaConfiguration: {mfa}")
-        pool["MfaConfiguration"] = mfa
-    if params.get("WebAuthnConfiguration") is not None:
-        from .ops_passkeys import webauthn_configuration
-
-        pool["WebAuthnConfiguration"] = webauthn_configuration(
-            opt_dict(params, "WebAuthnConfiguration")
-        )
-    apply_email_mfa_config(pool, params)
-    emu.store.put("pool", pool["Id"], pool)
-    out: Params = {
-        "MfaConfiguration": pool["MfaConfiguration"],
-        "SoftwareTokenMfaConfiguration": {"Enabled": True},
-    }
-    if pool.get("WebAuthnConfiguration"):
-        out["WebAuthnConfiguration"] = pool["WebAuthnConfiguration"]
-    if pool.get("EmailMfaConfiguration") is not None:
-        out["EmailMfaConfiguration"] = pool["EmailMfaConfiguration"]
-    return out
-
 
 # Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
 # 30 days). A unit given without its value does not rescale the default.
@@ -228,7 +78,7 @@ def create_client(ctx: RequestContext, params: Params, existing: Params | None =
     client: Params = {
         "UserPoolId": pool["Id"],
         "ClientName": req_str(params, "ClientName"),
-        "ClientId": _rand(26, string.ascii_lowercase + string.digits),
+        "ClientId": random_string(26, string.ascii_lowercase + string.digits),
         "LastModifiedDate": now,
         "CreationDate": now,
         **_validities(params),
@@ -246,7 +96,7 @@ def create_client(ctx: RequestContext, params: Params, existing: Params | None =
             if key in existing:
                 client[key] = existing[key]
     elif opt_bool(params, "GenerateSecret"):
-        client["ClientSecret"] = _rand(51, string.ascii_lowercase + string.digits)
+        client["ClientSecret"] = random_string(51, string.ascii_lowercase + string.digits)
     client.update(oauth_settings(ctx, pool["Id"], params, "ClientSecret" in client))
     check_client_settings(pool, client)
     token_seconds(client)
@@ -314,11 +164,11 @@ def admin_create_user(ctx: RequestContext, params: Params) -> Params:
             check_password_policy(pool, temp)
         else:
             temp = (
-                _rand(4, string.ascii_uppercase)
-                + _rand(4, string.ascii_lowercase)
-                + _rand(2, string.digits)
+                random_string(4, string.ascii_uppercase)
+                + random_string(4, string.ascii_lowercase)
+                + random_string(2, string.digits)
                 + "!"
-                + _rand(3)
+                + random_string(3)
             )
         set_password(emu, pool, user, temp)
         user["status"] = "FORCE_CHANGE_PASSWORD"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 import threading
 import uuid
 
@@ -51,3 +52,11 @@ def randbits(k: int) -> int:
 def uuid4() -> uuid.UUID:
     """A random (version 4) UUID."""
     return uuid.UUID(bytes=token_bytes(16), version=4)
+
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def random_string(n: int, alphabet: str = ALNUM) -> str:
+    """``n`` characters drawn uniformly from ``alphabet`` (ids, client secrets, passwords)."""
+    return "".join(secrets.choice(alphabet) for _ in range(n))

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .model import get_pool, require_user, save_user, set_password
-from .ops_admin import create_client, create_pool
+from .ops_admin import create_client
+from .ops_pools import create_pool
 from .registry import RequestContext
 
 

@@ -23,7 +23,8 @@ import uvicorn
 from . import registry
 from .app import EmulatorApp
 from .model import get_pool, require_user, save_user, set_password
-from .ops_admin import create_client, create_pool
+from .ops_admin import create_client
+from .ops_pools import create_pool
 from .registry import RequestContext
 from .seed import apply_seed
 from .state import Emulator, EmulatorConfig

@@ -188,3 +188,22 @@ async def test_webcrypto_backend_calls(monkeypatch: pytest.MonkeyPatch) -> None:
     assert await backend.verify(key, message, good) is True
     assert await backend.verify(key, message + b"!", good) is False
     assert calls == ["importKey", "verify", "verify"]  # the imported key is reused
+
+
+async def test_mock_transport_out_of_script_raises_a_typed_error() -> None:
+    """An unexpected request fails the test like an ``assert`` and is still a CognitoError."""
+    from amazon_cognito_identity import (
+        CognitoError,
+        HttpRequest,
+        MockTransport,
+        ScriptExhaustedError,
+    )
+    from amazon_cognito_identity.transport import json_response
+
+    transport = MockTransport([json_response(200, {"ok": 1})])
+    request = HttpRequest("POST", "https://cognito-idp.example/", {}, b"{}")
+    assert (await transport.send(request)).status == 200
+    with pytest.raises(ScriptExhaustedError) as err:
+        await transport.send(request)
+    assert isinstance(err.value, AssertionError) and isinstance(err.value, CognitoError)
+    assert "https://cognito-idp.example/" in str(err.value)

@@ -441,6 +441,37 @@ def test_auto_sign_in_after_confirmation_works_once(env: Env) -> None:
     assert err.name == "NotAuthorizedException"
 
 
+def test_sign_up_answers_a_session_for_this_user_that_waits_for_confirmation(env: Env) -> None:
+    """SignUp's Session (API reference: passed to ConfirmSignUp, or to USER_AUTH once the user
+    is confirmed) is refused while the user is unconfirmed and for another user."""
+    up = env.api(
+        "SignUp",
+        ClientId=env.client_id,
+        Username="dave",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "dave@example.com"}],
+    )
+    assert isinstance(up["Session"], str) and up["Session"]
+    assert _error(_auto, env, up["Session"]).name == "UserNotConfirmedException"
+    again = env.api(
+        "SignUp",
+        ClientId=env.client_id,
+        Username="erin",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "erin@example.com"}],
+    )
+    assert _error(_auto, env, again["Session"], "alice").name == "NotAuthorizedException"
+    confirmed = env.api(
+        "ConfirmSignUp",
+        ClientId=env.client_id,
+        Username="erin",
+        ConfirmationCode=env.code("signup", "erin"),
+        Session=again["Session"],
+    )
+    assert confirmed["Session"] not in ("", again["Session"])
+    assert "AccessToken" in _auto(env, confirmed["Session"], "erin")["AuthenticationResult"]
+
+
 def test_auto_sign_in_session_expires(env: Env) -> None:
     session, _ = _sign_up(env)
     env.server.emulator.advance_clock(181)

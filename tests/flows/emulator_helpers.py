@@ -29,11 +29,13 @@ class CountingTransport(UrllibTransport):
     def __init__(self, timeout: float = 10.0) -> None:
         super().__init__(timeout)
         self.sent: list[tuple[str, str | None]] = []
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         op = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
         body = json.loads(request.body)
         self.sent.append((op, body.get("AuthFlow") or body.get("ChallengeName")))
+        self.bodies.append((op, body))
         return await super().send(request)
 
     def count(self, op: str, detail: str | None = None) -> int:

@@ -20,6 +20,7 @@ from amazon_cognito_identity import (
     MemoryStorage,
     NotAuthenticatedError,
     NotAuthorizedException,
+    UserNotConfirmedException,
 )
 from amazon_cognito_identity.events import AuthEvent
 
@@ -204,8 +205,6 @@ async def test_auto_sign_in_after_confirmation(emu: Any) -> None:
     seen = record(s.pool)
     result = await s.pool.sign_up("newt", PASSWORD, {"email": "newt@example.com"})
     u = result.user
-    with pytest.raises(InvalidParameterError):
-        await u.auto_sign_in()  # not confirmed yet: no session to use
     await u.confirm_registration(emu.last_code("newt", "signup"))
     session = await u.auto_sign_in()
     assert isinstance(session, CognitoUserSession)
@@ -230,6 +229,38 @@ async def test_auto_sign_in_session_replayed_or_expired(emu: Any) -> None:
     u.auto_sign_in_session = kept  # replaying a used (here: expired and taken) session
     with pytest.raises(NotAuthorizedException):
         await u.auto_sign_in()
+
+
+async def test_sign_up_session_goes_to_confirm_sign_up_and_signs_in_once_confirmed(
+    emu: Any,
+) -> None:
+    s = setup(emu)
+    sent = s.transport
+    result = await s.pool.sign_up("opal", PASSWORD, {"email": "opal@example.com"})
+    assert result.session and result.user.auto_sign_in_session == result.session
+    with pytest.raises(UserNotConfirmedException):
+        await result.user.auto_sign_in()  # the session is real, the user not confirmed yet
+    with pytest.raises(InvalidParameterError):
+        await result.user.auto_sign_in()  # and it was spent by that attempt
+
+    # A second sign-up object: its SignUp Session travels with ConfirmSignUp.
+    other = await s.pool.sign_up("pia", PASSWORD, {"email": "pia@example.com"})
+    await other.user.confirm_registration(emu.last_code("pia", "signup"))
+    confirm = [b for t, b in sent.bodies if t == "ConfirmSignUp"]
+    assert confirm[-1]["Session"] == other.session
+    assert other.user.auto_sign_in_session not in (None, other.session)  # ConfirmSignUp's own
+    signed = await other.user.auto_sign_in()
+    assert isinstance(signed, CognitoUserSession)
+
+
+async def test_sign_up_session_signs_in_after_an_admin_confirms(emu: Any) -> None:
+    """Amplify's path for a user confirmed outside the app: SignUp's Session goes straight to
+    InitiateAuth USER_AUTH."""
+    s = setup(emu)
+    result = await s.pool.sign_up("quin", PASSWORD, {"email": "quin@example.com"})
+    emu.call("AdminConfirmSignUp", {"UserPoolId": s.pool_id, "Username": "quin"})
+    signed = await result.user.auto_sign_in()
+    assert signed.get_id_token().payload["cognito:username"] == "quin"
 
 
 # ---------------------------------------------------------------- refresh and events
