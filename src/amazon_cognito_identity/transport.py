@@ -235,11 +235,6 @@ def json_response(
     return HttpResponse(status, hdrs, json.dumps(data or {}).encode())
 
 
-#: A GET (``async get(url) -> bytes``) over the platform's default transport, for code that
-#: is given no fetch (token checks' JWKS); set by the platform seam (:mod:`.runtime`).
-platform_get: Callable[[str], Awaitable[bytes]] | None = None
-
-
 def http_fetch(transport: Transport, timeout: float = 10.0) -> Callable[[str], Awaitable[bytes]]:
     """``async fetch(url) -> bytes``: a GET over ``transport`` (e.g. for a pool's JWKS);
     an answer other than 200 raises InvalidResponseError."""

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import storage, transport
+from . import _hooks
 from .aio import SingleFlight
 from .errors import (
     CognitoError,
@@ -55,11 +55,11 @@ __all__ = [
 Fetch = Callable[[str], Awaitable[bytes]]
 
 
-#: Returns the browser's globals (``js``) or None: by default the same hook the platform seam
-#: (:mod:`.runtime`) sets for storage (:data:`.storage.browser_globals`). The seam does not
-#: import this module (an optional part of the browser build, loaded on first use).
+#: Returns the browser's globals (``js``) or None: by default the slot the platform seam
+#: (:mod:`.runtime`) fills (:data:`._hooks.browser_globals`). The seam does not import this
+#: module (an optional part of the browser build, loaded on first use).
 def _page_globals() -> Any:
-    return storage.browser_globals()
+    return _hooks.browser_globals()
 
 
 browser_globals: Callable[[], Any] = _page_globals
@@ -284,14 +284,14 @@ def _keys_of(jwks: Any) -> dict[str, Mapping[str, Any]]:
 
 
 async def _platform_fetch(url: str) -> bytes:
-    get = transport.platform_get
+    get = _hooks.http_get
     if get is None:
         raise InvalidParameterError(f"no fetch to get {url}: pass fetch= or jwks=")
     return await get(url)
 
 
 #: The fetch used when ``verify_token`` is given neither ``fetch`` nor ``jwks``: a GET over the
-#: platform's default transport (:data:`.transport.platform_get`, set by :mod:`.runtime`).
+#: platform's default transport (:data:`._hooks.http_get`, set by :mod:`.runtime`).
 default_fetch: Fetch = _platform_fetch
 
 
