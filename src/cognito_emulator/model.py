@@ -361,6 +361,18 @@ def mfa_settings(user: Item) -> dict[str, Any]:
     return out
 
 
+def user_record(user: Item) -> Item:
+    """A user as AdminCreateUser / ListUsers describe it."""
+    return {
+        "Username": user["username"],
+        "Attributes": attribute_list(user),
+        "UserCreateDate": user["created"],
+        "UserLastModifiedDate": user["modified"],
+        "Enabled": user["enabled"],
+        "UserStatus": user["status"],
+    }
+
+
 def public_client(client: Item) -> Item:
     """A client as DescribeUserPoolClient shows it (no internal fields)."""
     return {k: v for k, v in client.items() if not k.startswith("_")}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from . import randomness
+from .groups import group_claims
 from .model import find_user
 from .schema import readable
 
@@ -304,6 +305,8 @@ def sign(
         "jti": str(randomness.uuid4()),
         "username": user["username"],
     }
+    in_access, in_id = group_claims(emu, pool, user)
+    access.update(in_access)
     headers = {"kid": kid}
     access_token = jwt.encode(access, private, algorithm="RS256", headers=headers)
     out: Item = {
@@ -312,7 +315,7 @@ def sign(
         "token_type": "Bearer",
     }
     if "openid" in scopes:
-        ident = user_claims(user, scopes, client)
+        ident = {**user_claims(user, scopes, client), **in_id}
         ident.update(
             {
                 "at_hash": _at_hash(access_token),

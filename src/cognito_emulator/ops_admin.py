@@ -28,45 +28,16 @@ from .model import (
     set_password,
     token_seconds,
     updating_user,
+    user_record,
 )
 from .oauth_settings import oauth_settings
 from .pool_settings import apply_client_settings
 from .randomness import random_string
 from .registry import Params, RequestContext, idp
 from .schema import check_attributes
-from .settings import check_client_settings
+from .settings import check_client_settings, token_validities
 from .validation import attribute_list as attr_param
-from .validation import opt_bool, opt_dict, opt_int, opt_list, opt_str, req_str
-
-# Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
-# 30 days). A unit given without its value does not rescale the default.
-_DEFAULT_VALIDITY = {
-    "AccessToken": (60, "minutes"),
-    "IdToken": (60, "minutes"),
-    "RefreshToken": (30, "days"),
-}
-
-
-def _validities(params: Params) -> Params:
-    """The client's ``*TokenValidity`` values and their ``TokenValidityUnits``."""
-    given = opt_dict(params, "TokenValidityUnits") or {}
-    for kind, unit in given.items():  # checked even where the default replaces it below
-        if kind not in _DEFAULT_VALIDITY or unit not in ("seconds", "minutes", "hours", "days"):
-            raise invalid_parameter(
-                f"1 validation error detected: Value '{unit}' at 'tokenValidityUnits.{kind}' "
-                "failed to satisfy constraint: Member must be seconds|minutes|hours|days"
-            )
-    out: Params = {}
-    units: dict[str, Any] = {}
-    for kind, (default, default_unit) in _DEFAULT_VALIDITY.items():
-        value = opt_int(params, f"{kind}Validity")
-        if value is None:
-            value, units[kind] = default, default_unit
-        else:
-            units[kind] = given.get(kind, "days" if kind == "RefreshToken" else "hours")
-        out[f"{kind}Validity"] = value
-    out["TokenValidityUnits"] = units
-    return out
+from .validation import opt_bool, opt_int, opt_list, opt_str, req_str
 
 
 def create_client(ctx: RequestContext, params: Params, existing: Params | None = None) -> Params:
@@ -81,7 +52,7 @@ def create_client(ctx: RequestContext, params: Params, existing: Params | None =
         "ClientId": random_string(26, string.ascii_lowercase + string.digits),
         "LastModifiedDate": now,
         "CreationDate": now,
-        **_validities(params),
+        **token_validities(params),
         "ExplicitAuthFlows": opt_list(params, "ExplicitAuthFlows")
         or ["ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         "PreventUserExistenceErrors": opt_str(params, "PreventUserExistenceErrors") or "LEGACY",
@@ -123,18 +94,6 @@ def describe_user_pool_client(ctx: RequestContext, params: Params) -> Params:
             "ResourceNotFoundException", f"User pool client {client_id} does not exist."
         )
     return {"UserPoolClient": public_client(client)}
-
-
-def user_record(user: Params) -> Params:
-    """A user as AdminCreateUser / ListUsers describe it."""
-    return {
-        "Username": user["username"],
-        "Attributes": attribute_list(user),
-        "UserCreateDate": user["created"],
-        "UserLastModifiedDate": user["modified"],
-        "Enabled": user["enabled"],
-        "UserStatus": user["status"],
-    }
 
 
 @idp("AdminCreateUser")

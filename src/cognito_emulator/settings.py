@@ -8,6 +8,7 @@ from typing import Any
 
 from .errors import invalid_parameter
 from .schema import STANDARD, VERIFIED, custom_names
+from .validation import opt_dict, opt_int
 
 Item = dict[str, Any]
 ALIAS_VALUES = ("phone_number", "email", "preferred_username")
@@ -107,13 +108,9 @@ def check_client_settings(pool: Item, client: Item) -> None:
             raise invalid_parameter(f"Invalid {name}: every entry must be a schema attribute")
     if set(client.get("WriteAttributes") or []) & VERIFIED:
         raise invalid_parameter("email_verified and phone_number_verified are not writable")
-    units = client.get("TokenValidityUnits") or {}
-    if not isinstance(units, dict):
-        _fail("tokenValidityUnits", units, "Member must be a structure")
+    units = client["TokenValidityUnits"]  # filled and checked by token_validities
     for kind, (low, high) in VALIDITY_RANGE.items():
-        unit = units.get(kind, "days" if kind == "RefreshToken" else "hours")
-        if not isinstance(unit, str) or unit not in UNIT_SECONDS:
-            _fail(f"tokenValidityUnits.{kind}", unit, "Member must be seconds|minutes|hours|days")
+        unit = units[kind]
         value = client.get(f"{kind}Validity")
         if value is None:
             continue
@@ -124,3 +121,33 @@ def check_client_settings(pool: Item, client: Item) -> None:
             raise invalid_parameter(
                 f"Invalid {kind}Validity: {value} {unit} is outside {low}..{high} seconds"
             )
+
+
+# Token lifetimes when a request names none: (value, unit) as Cognito's defaults (1 hour,
+# 30 days). A unit given without its value does not rescale the default.
+_DEFAULT_VALIDITY = {
+    "AccessToken": (60, "minutes"),
+    "IdToken": (60, "minutes"),
+    "RefreshToken": (30, "days"),
+}
+
+
+def token_validities(params: Item) -> Item:
+    """CreateUserPoolClient/UpdateUserPoolClient: the ``*TokenValidity`` values and their
+    ``TokenValidityUnits``, defaults filled in (every given unit checked, even where the
+    default replaces it); :func:`check_client_settings` checks the ranges."""
+    given = opt_dict(params, "TokenValidityUnits")
+    for kind, unit in given.items():
+        if kind not in _DEFAULT_VALIDITY or not isinstance(unit, str) or unit not in UNIT_SECONDS:
+            _fail(f"tokenValidityUnits.{kind}", unit, "Member must be seconds|minutes|hours|days")
+    out: Item = {}
+    units: Item = {}
+    for kind, (default, default_unit) in _DEFAULT_VALIDITY.items():
+        value = opt_int(params, f"{kind}Validity")
+        if value is None:
+            value, units[kind] = default, default_unit
+        else:
+            units[kind] = given.get(kind, "days" if kind == "RefreshToken" else "hours")
+        out[f"{kind}Validity"] = value
+    out["TokenValidityUnits"] = units
+    return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -285,13 +285,15 @@ class UserPool:
         email: str | None = None,
         confirmed: bool = True,
         totp: bool | None = None,
+        groups: Iterable[str] = (),
         **attributes: str,
     ) -> PoolUser:
         """A user with a known password, confirmed, email verified (``email`` defaults to
         ``<username>@example.com``; pass ``email=""`` for none). ``totp=True`` also sets up
         TOTP MFA (:meth:`PoolUser.enable_totp`); by default it does so when the pool requires
-        MFA and the user has no phone number. Other attributes as keywords
-        (``phone_number="+15555550100"``, ``**{"custom:plan": "pro"}``)."""
+        MFA and the user has no phone number. ``groups``: group names the user joins (see
+        :meth:`add_to_group`). Other attributes as keywords (``phone_number="+15555550100"``,
+        ``**{"custom:plan": "pro"}``)."""
         username = username or f"user-{secrets.token_hex(4)}"
         password = password or new_password()
         if email is None:
@@ -311,7 +313,22 @@ class UserPool:
             totp = confirmed and self.mfa == "ON" and "phone_number" not in attributes
         if totp:
             user.enable_totp()
+        for group in groups:
+            self.add_to_group(user.username, group)
         return user
+
+    def add_to_group(self, username: str, group: str, **settings: Any) -> None:
+        """Put a user in a group, creating the group first when it does not exist (with
+        ``settings`` such as ``RoleArn="arn:aws:iam::123456789012:role/x"`` or
+        ``Precedence=1``). Tokens issued afterwards carry ``cognito:groups``."""
+        base = {"UserPoolId": self.user_pool_id, "GroupName": group}
+        try:
+            self.emulator.call("GetGroup", base)
+        except ClientError as err:
+            if err.code != "ResourceNotFoundException":
+                raise
+            self.emulator.call("CreateGroup", {**base, **settings})
+        self.emulator.call("AdminAddUserToGroup", {**base, "Username": username})
 
     def sign_in(self, username: str, password: str, totp_secret: str | None = None) -> Tokens:
         """ADMIN_USER_PASSWORD_AUTH, answering SMS/email MFA from the outbox and TOTP from

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import randomness
 from .errors import not_authorized
+from .groups import group_claims
 from .schema import readable
 from .store import Store
 
@@ -114,7 +115,9 @@ def issue_tokens(
     }
     if device_key:
         access["device_key"] = device_key
-    ident: dict[str, Any] = {"sub": sub}
+    in_access, in_id = group_claims(emu, pool, user)
+    access.update(in_access)
+    ident: dict[str, Any] = {"sub": sub, **in_id}
     for name, value in readable(client, user["attributes"]).items():
         if name in ("sub",):
             continue

@@ -439,3 +439,15 @@ def test_tokens_and_userinfo_show_only_the_clients_read_attributes(hosted: Hoste
     ).json()
     assert info["email"] == "alice@example.com"
     assert "name" not in info
+
+
+def test_hosted_ui_tokens_carry_the_users_groups(hosted: Hosted) -> None:
+    role = "arn:aws:iam::123456789012:role/editors"
+    base = {"UserPoolId": hosted.pool_id}
+    hosted.emu.call("CreateGroup", {**base, "GroupName": "editors", "RoleArn": role})
+    hosted.emu.call("AdminAddUserToGroup", {**base, "GroupName": "editors", "Username": "alice"})
+    code, verifier = hosted.code()
+    tokens = hosted.token(code=code, redirect_uri=CALLBACK, code_verifier=verifier).json()
+    assert _claims(tokens["access_token"])["cognito:groups"] == ["editors"]
+    ident = _claims(tokens["id_token"])
+    assert ident["cognito:groups"] == ["editors"] and ident["cognito:roles"] == [role]

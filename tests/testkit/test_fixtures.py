@@ -369,3 +369,15 @@ def test_admin_method_names_map_to_every_cognito_operation() -> None:
     names = list(model.operation_names)
     assert len(names) > 100
     assert [operation_name(xform_name(op)) for op in names] == names
+
+
+def test_users_join_groups_and_tokens_say_so(
+    cognito_user_factory: Any, user_pool: UserPool
+) -> None:
+    eve = cognito_user_factory("eve", groups=["admins"])
+    assert eve.sign_in().access_claims["cognito:groups"] == ["admins"]
+    role = "arn:aws:iam::123456789012:role/auditors"
+    user_pool.add_to_group("eve", "auditors", RoleArn=role, Precedence=0)
+    ident = eve.sign_in().id_claims
+    assert ident["cognito:groups"] == ["auditors", "admins"]  # precedence 0 first, unset last
+    assert ident["cognito:preferred_role"] == role

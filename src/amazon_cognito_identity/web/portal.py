@@ -109,7 +109,9 @@ class Portal:
 
     Args:
         pool: the user pool.
-        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``).
+        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``;
+            ``firstFactors``: the pool's AllowedFirstAuthFactors, for "Email me a code" /
+            "Text me a code" and auto sign-in; ``emailMfa``: offer email as a second factor).
         page: where to render (default: the current page).
     """
 
@@ -135,6 +137,8 @@ class Portal:
             page=self.page,
             policy=self.policy,
             sign_up_attributes=("email",),
+            # The pool's AllowedFirstAuthFactors (the SDK cannot read them: config.json says).
+            first_factors=self.config.get("firstFactors") or None,
         )
 
     async def start(self) -> None:
@@ -158,6 +162,7 @@ class Portal:
             policy=self.policy,
             on_signed_out=self._signed_out,
             on_code_sent=self._code_sent,
+            email_mfa=bool(self.config.get("emailMfa")),
         )
         self.page.emit("#portal", VIEW_EVENT, {"view": "account"})
         await self.account.show()
