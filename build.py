@@ -485,6 +485,8 @@ def build_wheel() -> None:
                 for name, path in sorted(result.parts.items())
             },
         }
+        if result.index is not None:  # the parts' SHA-256s, fetched with the first part
+            manifest["parts_index"] = f"/dist/{result.index.relative_to(DIST).as_posix()}"
         build_pypi_wheel()
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         WHEEL_STAMP.write_text(inputs)

@@ -143,9 +143,12 @@ def _sources(web: Path) -> list[tuple[str, str, bool]]:
             f"no SDK wheel in {dist} ({exc}): run `python build.py bundle` first"
         ) from exc
     files = [*STATIC_FILES, (f"dist/{wheel}", "the SDK (amazon_cognito_identity) wheel", True)]
-    parts = json.loads((dist / "manifest.json").read_text()).get("parts", {})
+    manifest = json.loads((dist / "manifest.json").read_text())
+    parts = manifest.get("parts", {})
     files += [(url.lstrip("/"), f"SDK part {name}, loaded on first use", False)
               for name, url in sorted(parts.items())]  # fmt: skip
+    if isinstance(manifest.get("parts_index"), str):
+        files.append((manifest["parts_index"].lstrip("/"), "SHA-256 of each SDK part", False))
     files += _fastboot_files(dist)
     missing = [path for path, _, _ in files if not (web / path).is_file()]
     if missing:

@@ -11,12 +11,14 @@ pyproject's wheel target, which may hold more) and writes:
   wheel then compresses as a whole (gzip/brotli on the wire, cross-file matches) to less than
   a deflated one.
 * ``parts/amazon_cognito_identity/<module>.py``: the optional parts (``OPTIONAL``: identity
-  pools, SigV4, token verification, the web components), lean too. The package's
-  ``__init__`` names from them are resolved on first use (a module ``__getattr__``), and
-  ``_parts.PartFinder`` (added to the wheel) fetches a part's file on its first import from
-  ``/dist/parts/`` (``_parts.BASE``), checks its SHA-256 (recorded at build time) and imports
-  it. Where the part files sit beside the package (the fast-boot snapshot, CPython tests of
-  the lean tree) nothing is fetched.
+  pools, SigV4, token verification, the hosted UI and OAuth, passkeys, the web components),
+  lean too: nothing a password sign-in needs. The package's ``__init__`` names from them are
+  resolved on first use (a module ``__getattr__``), and ``_parts.PartFinder`` (added to the
+  wheel) fetches a part's file on its first import from ``/dist/parts/`` (``_parts.BASE``),
+  checks its SHA-256 and imports it. The parts' digests sit in ``parts/index.json``, fetched
+  with the first part; the wheel records that file's SHA-256 alone (64 incompressible hex
+  digits instead of one per part). Where the part files sit beside the package (the fast-boot
+  snapshot, CPython tests of the lean tree) nothing is fetched.
 
 The PyPI wheel (hatchling, docstrings kept) is built separately by ``build.py bundle``.
 """
@@ -27,6 +29,7 @@ import ast
 import base64
 import hashlib
 import io
+import json
 import sys
 import zipfile
 from collections.abc import Callable
@@ -38,17 +41,30 @@ from pathlib import Path
 # renamed module costs size, never a broken build.
 # A subpackage (``web``: the components, the login form, the worker app) is a part with every
 # module in it.
-OPTIONAL = ("identity", "sigv4", "verify", "web")
+OPTIONAL = (
+    "identity",
+    "sigv4",
+    "verify",
+    "hosted_ui",
+    "oauth",
+    "passkeys",
+    "webauthn_json",
+    "web",
+)
 PARTS_DIR = "parts"
 DATE = (1980, 1, 1, 0, 0, 0)
 
+PARTS_INDEX = "index.json"
 PARTS_MODULE = """\
 import hashlib
+import json
 import os
 import sys
 from importlib.machinery import PathFinder
 BASE = "/dist/parts/"
 PARTS = __PARTS__
+INDEX_SHA256 = __INDEX_SHA256__
+_index = None
 
 def _download(url):
     from js import XMLHttpRequest
@@ -59,19 +75,29 @@ def _download(url):
         raise ImportError(f"{url}: HTTP {request.status}")
     return str(request.responseText).encode()
 
+def _fetch(rel, digest):
+    data = _download(BASE + rel)
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ImportError(f"{BASE + rel}: SHA-256 does not match this wheel")
+    return data
+
+def _entry(name):
+    global _index
+    if _index is None:
+        _index = json.loads(_fetch(__INDEX__, INDEX_SHA256))
+    return _index[name]
+
 class PartFinder:
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        entry = PARTS.get(name)
-        if entry is None:
+        if name not in PARTS:
             return None
-        rel, digest = entry
-        dest = os.path.join(os.path.dirname(os.path.dirname(__file__)), rel)
+        root = os.path.dirname(os.path.dirname(__file__))
+        rel, digest = _entry(name)
+        dest = os.path.join(root, rel)
         if not os.path.exists(dest):
+            data = _fetch(rel, digest)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            data = _download(BASE + rel)
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise ImportError(f"{BASE + rel}: SHA-256 does not match this wheel")
             with open(dest, "wb") as handle:
                 handle.write(data)
         return PathFinder.find_spec(name, path, target)
@@ -203,6 +229,7 @@ class LeanBuild:
     wheel: Path
     parts: dict[str, Path] = field(default_factory=dict)
     core: list[str] = field(default_factory=list)
+    index: Path | None = None  # parts/index.json: every part's file and SHA-256
 
 
 def _init_lazy(text: str, package: str, optional: set[str]) -> tuple[str, dict[str, str]]:
@@ -303,8 +330,16 @@ def build(
     members: dict[str, bytes] = {}
     for name in sorted(keep):
         members[f"{package}/{files[name].as_posix()}"] = lean_source(modules[name]).encode()
+    index_path = None
     if parts:
-        text = PARTS_MODULE.replace("__PARTS__", repr(digests))
+        index = json.dumps(digests, sort_keys=True, separators=(",", ":")).encode()
+        index_path = out_dir / PARTS_DIR / PARTS_INDEX
+        index_path.write_bytes(index)
+        text = (
+            PARTS_MODULE.replace("__PARTS__", repr(tuple(sorted(digests))))
+            .replace("__INDEX_SHA256__", repr(hashlib.sha256(index).hexdigest()))
+            .replace("__INDEX__", repr(PARTS_INDEX))
+        )
         members[f"{package}/_parts.py"] = text.encode()
     if (src_package / "py.typed").exists():
         members[f"{package}/py.typed"] = b""
@@ -330,7 +365,7 @@ def build(
         f"lean wheel: {wheel.name} {len(buf.getvalue()):,} bytes, {len(keep)} modules; "
         f"{len(parts)} parts on demand ({', '.join(p.split('.', 1)[1] for p in parts)})"
     )
-    return LeanBuild(wheel=wheel, parts=written, core=sorted(keep))
+    return LeanBuild(wheel=wheel, parts=written, core=sorted(keep), index=index_path)
 
 
 def unpack_tree(result: LeanBuild, dest: Path) -> Path:
@@ -339,7 +374,7 @@ def unpack_tree(result: LeanBuild, dest: Path) -> Path:
     with zipfile.ZipFile(result.wheel) as whl:
         whl.extractall(dest)
     base = result.wheel.parent / PARTS_DIR
-    for path in result.parts.values():
+    for path in [*result.parts.values(), *([result.index] if result.index else [])]:
         target = dest / path.relative_to(base)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())

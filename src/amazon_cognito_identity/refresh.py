@@ -7,23 +7,34 @@ old refresh token would be refused), then sends ``REFRESH_TOKEN_AUTH`` or, for a
 refresh-token rotation, ``GetTokensFromRefreshToken`` (``CognitoUserPool(...,
 refresh_token_rotation=True)``; left at ``None`` the SDK switches by itself when the service
 says the client rotates). A new refresh token in the answer replaces the old one.
+
+The shared storage may lag behind the lock (localStorage in Chromium reaches the other tabs
+asynchronously, see :mod:`.tabs`): the winner leaves in the lock's handoff note a digest of
+the refresh token it spent and of the tokens it stored; a tab holding that spent token waits
+until its storage shows those tokens (at most :data:`CATCH_UP_SECONDS`) before it decides.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .engine import refresh_request, session_from_result, tokens_request
 from .errors import CognitoError, InvalidResponseError, NotAuthorizedException
-from .tabs import exclusive, lock_name
+from .tabs import Handoff, exclusive, lock_name
 
 if TYPE_CHECKING:
     from .engine import Request
     from .tokens import CognitoUserSession
     from .user import CognitoUser
 
-__all__ = ["refresh_tokens", "rotation_refused"]
+__all__ = ["CATCH_UP_SECONDS", "refresh_tokens", "rotation_refused"]
+
+CATCH_UP_SECONDS = 10.0  # longest wait for another tab's stored tokens to reach this tab
 
 
 def rotation_refused(err: CognitoError) -> bool:
@@ -44,6 +55,45 @@ def _adoptable(user: CognitoUser, token: str, stale: str | None) -> CognitoUserS
     if stored.get_access_token().get_jwt_token() == stale:
         return None
     return stored
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stored_digest(user: CognitoUser) -> str | None:
+    session = user.store.read_session(user.username)
+    if session is None:
+        return None
+    return _digest(
+        session.get_id_token().get_jwt_token(),
+        session.get_access_token().get_jwt_token(),
+        session.get_refresh_token().get_token(),
+        str(session.get_clock_drift()),
+    )
+
+
+async def _catch_up(user: CognitoUser, handoff: Handoff, token: str) -> None:
+    """When the last holder of the lock spent ``token``, wait until this tab's storage shows
+    what it stored (or no session: signed out meanwhile)."""
+    try:
+        note = json.loads(await handoff.read() or "{}")
+    except ValueError:
+        return
+    if not isinstance(note, dict) or note.get("spent") != _digest(token):
+        return
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    while time.monotonic() < deadline:
+        stored = _stored_digest(user)
+        if stored is None or stored == note.get("stored"):
+            return
+        await asyncio.sleep(0.01)
+
+
+async def _leave_note(user: CognitoUser, handoff: Handoff, token: str) -> None:
+    stored = _stored_digest(user)
+    if stored is not None:
+        await handoff.write(json.dumps({"spent": _digest(token), "stored": stored}))
 
 
 def _request(user: CognitoUser, token: str, meta: Mapping[str, str] | None) -> Request:
@@ -72,7 +122,9 @@ async def refresh_tokens(
     """Refresh ``user``'s session with ``token`` (``stale``: the expired access token the
     caller holds; a different valid one in storage is adopted instead of refreshing)."""
     events = user.pool.events
-    async with exclusive(lock_name(user.pool.get_client_id(), user.username)):
+    async with exclusive(lock_name(user.pool.get_client_id(), user.username)) as handoff:
+        if stale is not None:
+            await _catch_up(user, handoff, token)
         adopted = _adoptable(user, token, stale)
         if adopted is not None:
             return adopted
@@ -100,5 +152,6 @@ async def refresh_tokens(
         # keep it rather than overwrite it with this one.
         if user.store.refresh_token(user.username) in (token, None):
             user.store.save_session(user.username, session)
+            await _leave_note(user, handoff, token)
         events.emit("token_refreshed", user.username, source="this_tab")
         return session

@@ -2,8 +2,9 @@
 
 It hands out the defaults that follow from the platform (transport, storage, RSA backend)
 and, on import, plugs the browser into the core's hooks: the page's globals for
-``LocalStorage``/``document.cookie`` (:data:`.storage.browser_globals`) and WebCrypto
-(:data:`.verify.browser_globals`), ``crypto.getRandomValues`` as the random source
+``LocalStorage``/``document.cookie`` (:data:`.storage.browser_globals`), WebCrypto and a GET
+for JWKS (:mod:`._hooks`, which :mod:`.verify` reads),
+``crypto.getRandomValues`` as the random source
 (:data:`._random.platform_source`) and the JS BigInt modexp for SRP
 (:func:`.srp.set_modpow_chooser`). The core modules never import this one.
 
@@ -18,7 +19,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from . import _jsbigint, _random, srp, storage, transport, verify
+from . import _hooks, _jsbigint, _random, srp, storage, transport
 
 __all__ = [
     "IS_PYODIDE",
@@ -94,8 +95,8 @@ def _choose_modpow() -> None:
 def install() -> None:
     """Plug this platform into the core's hooks (done once, on import)."""
     storage.browser_globals = get_js
-    verify.browser_globals = get_js
-    verify.default_fetch = _default_jwks_fetch
+    _hooks.browser_globals = get_js  # token checks (.verify, loaded on first use) read these
+    _hooks.http_get = _default_jwks_fetch
     _random.platform_source = _platform_random
     srp.set_modpow_chooser(_choose_modpow)
 

@@ -6,6 +6,14 @@ sign-in / sign-out in one tab seen by the others.
   an old browser) the fallback serialises within this process only; the refresh code then
   still re-reads the shared storage before it sends anything, so a tab that sees tokens
   another tab stored adopts them.
+- The lock yields a :class:`Handoff`: a note the holder leaves for the next one. Across tabs
+  it lives in IndexedDB, because localStorage is not coherent with the lock: Chromium keeps a
+  copy of localStorage in each tab's process and forwards another tab's writes to it
+  asynchronously, so a tab granted the lock right after the winner released it can still
+  read the old tokens (whatwg/html#403; in 5 tabs incrementing a localStorage counter under
+  one Web Lock, 140 to 360 of 1000 increments were lost, none through IndexedDB). The refresh
+  code notes there which refresh token it spent and what it stored, and the next holder waits
+  for its localStorage to show that before it decides.
 - :func:`follow_other_tabs` turns the page's ``storage`` events (fired in the *other* tabs when
   one tab writes localStorage) into ``signed_in`` / ``signed_out`` / ``token_refreshed``
   events of ``pool.events`` (with ``source="other_tab"``).
@@ -24,12 +32,16 @@ from .runtime import get_js, get_pyodide
 if TYPE_CHECKING:
     from .user_pool import CognitoUserPool
 
-__all__ = ["exclusive", "follow_other_tabs", "lock_name", "web_locks_available"]
+__all__ = ["Handoff", "exclusive", "follow_other_tabs", "lock_name", "web_locks_available"]
 
 _PREFIX = "CognitoIdentityServiceProvider."
 _local: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
 )
+_notes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+_DB, _STORE = "amazon-cognito-identity", "lock-handoff"
 
 
 def lock_name(client_id: str, username: str) -> str:
@@ -49,18 +61,90 @@ def web_locks_available() -> bool:
     return _web_locks() is not None
 
 
+class Handoff:
+    """The note the holders of one lock pass on, read and written while holding the lock.
+
+    Kept where every holder sees the last write at once: IndexedDB across tabs (a read
+    transaction started after the writer's transaction completed sees its data), memory in
+    one process. A note that cannot be read or written reads as None (the next holder then
+    decides from its storage alone, as without a note)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def read(self) -> str | None:
+        """The last note left under this lock, if any."""
+        return _notes.get(asyncio.get_running_loop(), {}).get(self.name)
+
+    async def write(self, note: str) -> None:
+        """Leave ``note`` for the next holder (replaces the previous one)."""
+        _notes.setdefault(asyncio.get_running_loop(), {})[self.name] = note
+
+
+class _IndexedDbHandoff(Handoff):
+    async def read(self) -> str | None:
+        value = await _idb("readonly", lambda store: store.get(self.name))
+        return value if isinstance(value, str) else None
+
+    async def write(self, note: str) -> None:
+        await _idb("readwrite", lambda store: store.put(note, self.name))
+
+
+def _settled(target: Any, success: str) -> Any:
+    """A JS promise settled by the IndexedDB request or transaction ``target``."""
+    js, pyodide = get_js(), get_pyodide()
+    assert js is not None and pyodide is not None
+
+    def executor(resolve: Any, reject: Any) -> None:
+        # The promise's own functions as handlers: no Python proxy is left behind.
+        setattr(target, success, resolve)
+        target.onerror = reject
+        target.onabort = reject
+
+    return js.Promise.new(pyodide.ffi.create_once_callable(executor))
+
+
+async def _idb(mode: str, operation: Any) -> Any:
+    """``operation(object_store)`` in one transaction of the handoff database; its request's
+    result once the transaction has completed (None when IndexedDB is missing or fails)."""
+    js, pyodide = get_js(), get_pyodide()
+    factory = getattr(js, "indexedDB", None) if js is not None else None
+    if factory is None or pyodide is None:
+        return None
+    try:
+        opening = factory.open(_DB, 1)
+        upgrade = pyodide.ffi.create_proxy(lambda _event: opening.result.createObjectStore(_STORE))
+        opening.onupgradeneeded = upgrade
+        try:
+            await _settled(opening, "onsuccess")
+        finally:
+            opening.onupgradeneeded = None
+            upgrade.destroy()
+        db = opening.result
+        try:
+            transaction = db.transaction(_STORE, mode)
+            request = operation(transaction.objectStore(_STORE))
+            await _settled(transaction, "oncomplete")
+            return request.result
+        finally:
+            db.close()
+    except Exception:  # a JsException: storage denied, quota, private mode
+        return None
+
+
 @asynccontextmanager
-async def exclusive(name: str) -> AsyncIterator[None]:
-    """Hold the lock ``name`` for the block: across tabs with Web Locks, else in-process."""
+async def exclusive(name: str) -> AsyncIterator[Handoff]:
+    """Hold the lock ``name`` for the block: across tabs with Web Locks, else in-process.
+    The block gets the lock's :class:`Handoff`."""
     locks = _web_locks()
     if locks is None:
         loop = asyncio.get_running_loop()
         lock = _local.setdefault(loop, {}).setdefault(name, asyncio.Lock())
         async with lock:
-            yield
+            yield Handoff(name)
         return
     async with _web_lock(locks, name):
-        yield
+        yield _IndexedDbHandoff(name)
 
 
 @asynccontextmanager

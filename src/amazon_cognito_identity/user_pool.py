@@ -23,7 +23,6 @@ from .runtime import default_storage, get_js, is_pyodide
 from .storage import StorageKeys
 from .tabs import follow_other_tabs
 from .transport import Transport, http_fetch
-from .verify import verify_token
 from .wire import USER_AGENT
 
 if TYPE_CHECKING:
@@ -244,6 +243,8 @@ class CognitoUserPool:
         """:func:`~amazon_cognito_identity.verify.verify_token` for this pool and app client,
         the JWKS fetched over this pool's transport (``options``: ``issuer``, ``cache``,
         ``backend``, ``leeway``... as there). Returns the verified claims."""
+        from .verify import verify_token  # an optional part of the browser build
+
         options.setdefault("fetch", http_fetch(self.client.transport))
         return await verify_token(
             token,

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import _hooks
 from .aio import SingleFlight
 from .errors import (
     CognitoError,
@@ -54,12 +55,14 @@ __all__ = [
 Fetch = Callable[[str], Awaitable[bytes]]
 
 
-#: Returns the browser's globals (``js``) or None; set by the platform seam (:mod:`.runtime`).
-def _no_browser() -> Any:
-    return None
+#: Returns the browser's globals (``js``) or None: by default the slot the platform seam
+#: (:mod:`.runtime`) fills (:data:`._hooks.browser_globals`). The seam does not import this
+#: module (an optional part of the browser build, loaded on first use).
+def _page_globals() -> Any:
+    return _hooks.browser_globals()
 
 
-browser_globals: Callable[[], Any] = _no_browser
+browser_globals: Callable[[], Any] = _page_globals
 
 #: Seconds of clock skew tolerated on exp/iat/nbf.
 DEFAULT_LEEWAY = 60.0
@@ -280,13 +283,16 @@ def _keys_of(jwks: Any) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-async def _no_fetch(url: str) -> bytes:
-    raise InvalidParameterError(f"no fetch to get {url}: pass fetch= or jwks=")
+async def _platform_fetch(url: str) -> bytes:
+    get = _hooks.http_get
+    if get is None:
+        raise InvalidParameterError(f"no fetch to get {url}: pass fetch= or jwks=")
+    return await get(url)
 
 
-#: The fetch used when ``verify_token`` is given neither ``fetch`` nor ``jwks``: the
-#: platform seam (:mod:`.runtime`) sets a GET over the default transport.
-default_fetch: Fetch = _no_fetch
+#: The fetch used when ``verify_token`` is given neither ``fetch`` nor ``jwks``: a GET over the
+#: platform's default transport (:data:`._hooks.http_get`, set by :mod:`.runtime`).
+default_fetch: Fetch = _platform_fetch
 
 
 class JwksCache:

@@ -54,6 +54,10 @@ class _Conn:
                     raise
         raise AssertionError("unreachable")
 
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
 
 def _sign_in(conn: _Conn, pool_id: str, client_id: str, username: str, password: str) -> str:
     a = secrets.randbits(256) | 1
@@ -125,31 +129,39 @@ def _worker(args: tuple[str, str, str, list[tuple[str, bool]], int, float]) -> l
 def setup(endpoint: str, users: int) -> tuple[str, str]:
     """A fresh pool, client and users (with permanent passwords)."""
     conn = _Conn(endpoint)
-    _s, pool = conn.call("CreateUserPool", {"PoolName": f"load-{secrets.token_hex(3)}"})
-    pool_id = pool["UserPool"]["Id"]
-    _s, client = conn.call("CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "load"})
-    for i in range(users):
-        conn.call(
-            "AdminCreateUser",
-            {"UserPoolId": pool_id, "Username": f"load{i}", "MessageAction": "SUPPRESS"},
+    try:
+        _s, pool = conn.call("CreateUserPool", {"PoolName": f"load-{secrets.token_hex(3)}"})
+        pool_id = pool["UserPool"]["Id"]
+        _s, client = conn.call(
+            "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "load"}
         )
-        conn.call(
-            "AdminSetUserPassword",
-            {
-                "UserPoolId": pool_id,
-                "Username": f"load{i}",
-                "Password": PASSWORD,
-                "Permanent": True,
-            },
-        )
+        for i in range(users):
+            conn.call(
+                "AdminCreateUser",
+                {"UserPoolId": pool_id, "Username": f"load{i}", "MessageAction": "SUPPRESS"},
+            )
+            conn.call(
+                "AdminSetUserPassword",
+                {
+                    "UserPoolId": pool_id,
+                    "Username": f"load{i}",
+                    "Password": PASSWORD,
+                    "Permanent": True,
+                },
+            )
+    finally:
+        conn.close()
     return pool_id, str(client["UserPoolClient"]["ClientId"])
 
 
 def _health(endpoint: str) -> dict[str, Any]:
     parts = urlsplit(endpoint)
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
-    conn.request("GET", "/_emulator/health")
-    return dict(json.loads(conn.getresponse().read()))
+    try:
+        conn.request("GET", "/_emulator/health")
+        return dict(json.loads(conn.getresponse().read()))
+    finally:
+        conn.close()
 
 
 def modexp_ms_per_sign_in(rounds: int = 30) -> float:

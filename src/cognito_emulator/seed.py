@@ -24,6 +24,7 @@ from typing import Any
 from .model import get_pool, require_user, save_user, set_password
 from .ops_admin import create_client
 from .ops_pools import create_pool
+from .pool_settings import email_mfa_configured
 from .registry import RequestContext
 
 
@@ -105,6 +106,29 @@ def load_seed(path: str) -> dict[str, Any]:
 
 
 DEMO_POOL_NAME = "demo"
+DEMO_FIRST_FACTORS = ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]
+
+
+def _demo_modern_flows(emu: Any, meta: dict[str, Any]) -> None:
+    """Choice-based sign-in, email MFA and ALLOW_USER_AUTH on the demo pool, also for a data
+    file from before they existed (idempotent)."""
+    store = emu.store
+    with store.transaction():
+        pool = store.get("pool", meta["userPoolId"])
+        client = store.get("client", meta["clientId"])
+        if pool is None or client is None:
+            return
+        policies = pool.setdefault("Policies", {})
+        if "SignInPolicy" not in policies or "EmailMfaConfiguration" not in pool:
+            policies.setdefault(
+                "SignInPolicy", {"AllowedFirstAuthFactors": list(DEMO_FIRST_FACTORS)}
+            )
+            pool.setdefault("EmailMfaConfiguration", {})
+            store.put("pool", pool["Id"], pool)
+        flows = client.setdefault("ExplicitAuthFlows", [])
+        if "ALLOW_USER_AUTH" not in flows:
+            flows.append("ALLOW_USER_AUTH")
+            store.put("client", client["ClientId"], client)
 
 
 def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[str, Any]:
@@ -131,6 +155,8 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
                     "ChallengeRequiredOnNewDevice": True,
                     "DeviceOnlyRememberedOnUserPrompt": True,
                 },
+                # Choice-based sign-in: the portal offers "Email me a code" / "Text me a code".
+                "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": list(DEMO_FIRST_FACTORS)}},
             },
         )
         client = create_client(
@@ -143,6 +169,7 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
                     "ALLOW_USER_PASSWORD_AUTH",
                     "ALLOW_CUSTOM_AUTH",
                     "ALLOW_REFRESH_TOKEN_AUTH",
+                    "ALLOW_USER_AUTH",
                 ],
             },
         )
@@ -155,9 +182,11 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
             if demo_pool.get("EmulatorCustomAuth") != "BUILTIN":
                 demo_pool["EmulatorCustomAuth"] = "BUILTIN"
                 store.put("pool", demo_pool["Id"], demo_pool)
+    _demo_modern_flows(emu, meta)
     from .identity import ensure_demo_identity_pool
 
     pool_item = store.get("pool", meta["userPoolId"]) or {}
+    policies = pool_item.get("Policies") or {}
     config = {
         "region": meta["userPoolId"].split("_", 1)[0],
         "userPoolId": meta["userPoolId"],
@@ -165,7 +194,11 @@ def ensure_demo(ctx: RequestContext, endpoint: str, config_path: str) -> dict[st
         "endpoint": endpoint,
         "emulator": True,
         # DescribeUserPool needs AWS credentials: the page learns the policy from here.
-        "passwordPolicy": (pool_item.get("Policies") or {}).get("PasswordPolicy") or {},
+        "passwordPolicy": policies.get("PasswordPolicy") or {},
+        # Likewise the first factors of choice-based sign-in and whether email MFA is on.
+        "firstFactors": (policies.get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
+        or ["PASSWORD"],
+        "emailMfa": email_mfa_configured(pool_item),
         # The identity pool (issue 7) trusting the demo pool: AWS credentials for the pages.
         "identityPoolId": ensure_demo_identity_pool(emu, meta["userPoolId"], meta["clientId"]),
     }

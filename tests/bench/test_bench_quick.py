@@ -82,3 +82,6 @@ def test_bench_quick_writes_every_key(tmp_path: Path) -> None:
     ours, peer = embed["cold_load_bytes"]["ours"], embed["cold_load_bytes"]["js_sdk"]
     assert ours["unit"] == peer["unit"] == "bytes"
     assert ours["value"] > results["wheel_gz_bytes"]["value"] > peer["value"] > 10_000
+    # The kit counted like the portal (its pre-compressed siblings), and on the fly gzip -6
+    # beside it, never smaller than what the siblings send.
+    assert ours["uncompressed"] > ours["gzip6_bytes"] >= ours["value"]

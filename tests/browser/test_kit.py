@@ -414,3 +414,28 @@ def test_sign_up_confirm_and_reset_password(
     type_in(page, "#cog-login-password", new_password)
     page.keyboard.press("Enter")
     assert signed_in_text(page) == f"Signed in as {user}."
+
+
+def test_plain_boot_under_a_sub_path_fetches_the_sdk_parts_from_the_kit(
+    page: Any, plain_server: str, emulator: Any, kit_pool: dict[str, Any], kit_root: Path
+) -> None:
+    """When the snapshot cannot be used (here: another Pyodide named in its manifest), the
+    worker boots plain Pyodide with the lean wheel; the SDK's optional parts (the web
+    components among them) then come from the kit's own dist/parts/, not the site root."""
+    manifest = json.loads((kit_root / "site/auth/dist/fastboot/manifest.json").read_text())
+    manifest["pyodide_version"] = "0.0.0"
+    page.context.route(
+        "**/site/auth/dist/fastboot/manifest.json",
+        lambda route: route.fulfill(content_type="application/json", body=json.dumps(manifest)),
+    )
+    parts: list[str] = []
+    page.context.on("request", lambda r: parts.append(r.url) if "/parts/" in r.url else None)
+    user = f"kit-{secrets.token_hex(3)}"
+    emulator.create_user(kit_pool["userPoolId"], user, PASSWORD, email=f"{user}@example.com")
+    open_kit(page, plain_server + "/site/auth/")
+    type_in(page, "#cog-login-username", user)
+    type_in(page, "#cog-login-password", PASSWORD)
+    page.keyboard.press("Enter")
+    assert signed_in_text(page) == f"Signed in as {user}."
+    assert parts, "the plain boot fetched no SDK part"
+    assert all(u.startswith(plain_server + "/site/auth/dist/parts/") for u in parts), parts

@@ -134,7 +134,7 @@ def test_try_it_sign_up_confirm_sign_in_totp_sign_out_totp(portal: Any) -> None:
     expect(code_field).to_have_value(outbox_code(page, user, "Sign-up code"))
     expect(code_field).to_be_focused()
     page.keyboard.press("Enter")
-    sign_in(page, user)
+    # Signed in straight after the confirmation (auto sign-in): no password typed again.
     wait_account(page, user)
     # Focus lands on the account's heading, not on some field further down.
     assert page.evaluate("document.activeElement.textContent") == "Your account"
@@ -332,9 +332,7 @@ def test_outbox_marks_superseded_codes_and_is_reachable_from_confirm(
     expect(field(form, "Username")).to_have_value(user)
     expect(field(form, "Code")).to_have_value(emulator.last_code(user, "signup"))
     page.keyboard.press("Enter")
-    form.locator(".cog-login-message, h2").filter(
-        has_text=re.compile("confirmed|Sign in")
-    ).first.wait_for()
+    wait_account(page, user)  # confirmed, and signed in with the confirmation's session
 
 
 def test_python_ready_counts_from_navigation(portal: Any) -> None:

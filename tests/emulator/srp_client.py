@@ -61,11 +61,19 @@ class CognitoError(Exception):
 
 
 class Api:
-    """Unsigned JSON 1.1 calls."""
+    """Unsigned JSON 1.1 calls.
+
+    Without ``http`` it makes its own client that keeps no idle connection: every answer read
+    closes its socket. (Most tests never close their ``Api``; a pooled keep-alive socket then
+    lived until the cyclic garbage collector found it, and ``ResourceWarning: unclosed
+    socket`` surfaced in whichever later test ran ``gc.collect()`` under ``-W error``.) A
+    caller that passes ``http`` closes it."""
 
     def __init__(self, endpoint: str, http: httpx.Client | None = None) -> None:
         self.endpoint = endpoint
-        self.http = http or httpx.Client(timeout=60)
+        self.http = http or httpx.Client(
+            timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+        )
 
     def raw(self, op: str, body: bytes | str, target: str | None = None) -> httpx.Response:
         return self.http.post(

@@ -30,7 +30,7 @@ def hosted_browser() -> Iterator[Browser]:
 
 
 def test_authlib_code_pkce_refresh_userinfo(
-    emulator: EmulatorServer, hosted_browser: Browser
+    emulator: EmulatorServer, hosted_browser: Browser, request: pytest.FixtureRequest
 ) -> None:
     pool_id = emulator.create_pool()
     client_id = oauth_client(emulator, pool_id)
@@ -45,6 +45,7 @@ def test_authlib_code_pkce_refresh_userinfo(
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
     )
+    request.addfinalizer(client.close)  # its keep-alive socket, not the garbage collector's job
     verifier = generate_token(48)
     nonce = generate_token(16)
     url, state = client.create_authorization_url(

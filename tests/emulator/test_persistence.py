@@ -131,17 +131,18 @@ def test_kill_9_during_write_burst_loses_no_acknowledged_sign_up(tmp_path: Path)
     stop = threading.Event()
 
     def writer(worker: int) -> None:
-        api = Api(f"http://127.0.0.1:{port}/", httpx.Client(timeout=10))
-        i = 0
-        while not stop.is_set():
-            name = f"w{worker}-{i}"
-            i += 1
-            try:
-                api("SignUp", ClientId=client_id, Username=name, Password=PASSWORD)
-            except (httpx.HTTPError, CognitoError):
-                continue  # not acknowledged: may or may not be there
-            with lock:
-                acked.append(name)
+        with httpx.Client(timeout=10) as http:
+            api = Api(f"http://127.0.0.1:{port}/", http)
+            i = 0
+            while not stop.is_set():
+                name = f"w{worker}-{i}"
+                i += 1
+                try:
+                    api("SignUp", ClientId=client_id, Username=name, Password=PASSWORD)
+                except (httpx.HTTPError, CognitoError):
+                    continue  # not acknowledged: may or may not be there
+                with lock:
+                    acked.append(name)
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
     for t in threads:

@@ -336,13 +336,14 @@ def test_concurrent_replays_of_one_answer_only_one_wins(setup: PoolSetup) -> Non
     barrier = threading.Barrier(12)
 
     def replay(_: int) -> str:
-        api = Api(setup.server.endpoint, httpx.Client(timeout=60))
-        barrier.wait()
-        try:
-            api("RespondToAuthChallenge", **answer)
-        except CognitoError as err:
-            return err.name
-        return "ok"
+        with httpx.Client(timeout=60) as http:
+            api = Api(setup.server.endpoint, http)
+            barrier.wait()
+            try:
+                api("RespondToAuthChallenge", **answer)
+            except CognitoError as err:
+                return err.name
+            return "ok"
 
     with ThreadPoolExecutor(12) as pool:
         results = list(pool.map(replay, range(12)))

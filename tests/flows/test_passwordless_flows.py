@@ -20,6 +20,7 @@ from amazon_cognito_identity import (
     MemoryStorage,
     NotAuthenticatedError,
     NotAuthorizedException,
+    Storage,
     UserNotConfirmedException,
 )
 from amazon_cognito_identity.events import AuthEvent
@@ -284,9 +285,7 @@ def rotating(emu: Any, rotation: dict[str, Any] | None) -> tuple[Setup, Counting
     return s, transport
 
 
-def tab(
-    s: Setup, storage: MemoryStorage, transport: CountingTransport, clock: Clock
-) -> CognitoUserPool:
+def tab(s: Setup, storage: Storage, transport: CountingTransport, clock: Clock) -> CognitoUserPool:
     return CognitoUserPool(
         user_pool_id=s.pool_id,
         client_id=s.client_id,
@@ -326,6 +325,78 @@ async def test_five_users_of_one_storage_refresh_once(emu: Any, rotation: Any) -
     assert all(x.is_valid(clock()) for x in sessions)
     assert sum(1 for events in seen for e in events if e.name == "token_refreshed") == 1
     assert not any(e.name == "signed_out" for events in seen for e in events)
+
+
+class LaggingStorage:
+    """One tab's view of an origin's localStorage as Chromium keeps it: the tab reads its own
+    copy, and another tab's write reaches that copy only ``lag`` seconds later (it is
+    forwarded between processes asynchronously, with no ordering against Web Locks)."""
+
+    def __init__(self, views: list[LaggingStorage], lag: float) -> None:
+        self.items: dict[str, str] = {}
+        self.views, self.lag = views, lag
+        if views:
+            self.items = dict(views[0].items)
+        views.append(self)
+
+    def _apply(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.items.pop(key, None)
+        else:
+            self.items[key] = value
+
+    def _write(self, key: str, value: str | None) -> None:
+        self._apply(key, value)
+        loop = asyncio.get_running_loop()
+        for other in self.views:
+            if other is not self:
+                loop.call_later(self.lag, other._apply, key, value)
+
+    def get_item(self, key: str) -> str | None:
+        return self.items.get(key)
+
+    def set_item(self, key: str, value: str) -> None:
+        self._write(key, value)
+
+    def remove_item(self, key: str) -> None:
+        self._write(key, None)
+
+    def clear(self) -> None:
+        for key in list(self.items):
+            self._write(key, None)
+
+
+@pytest.mark.parametrize("rotation", [None, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}])
+async def test_five_tabs_whose_storage_lags_behind_the_lock_refresh_once(
+    emu: Any, rotation: Any
+) -> None:
+    """The tabs' own storage shows another tab's refresh only 0.3 s after that tab released
+    the refresh lock (as localStorage across Chromium's processes): the tab granted the lock
+    next must not take the old tokens it still sees for the current ones. The tabs ask one
+    after the other here (in one process, concurrent callers would share one flight)."""
+    clock = Clock()
+    s, transport = rotating(emu, rotation)
+    emu.create_user(s.pool_id, "lia", PASSWORD)
+    views: list[LaggingStorage] = []
+    first = CognitoUser("lia", tab(s, LaggingStorage(views, 0.3), transport, clock))
+    await first.authenticate_user(AuthenticationDetails("lia", PASSWORD))
+    pools = [tab(s, LaggingStorage(views, 0.3), transport, clock) for _ in range(5)]
+    seen = [record(p) for p in pools]
+    users = [p.get_current_user() for p in pools]
+    assert all(u is not None for u in users)
+    clock.offset = 301
+    emu.emulator.advance_clock(301)
+    try:
+        sessions = [await u.get_session() for u in users if u is not None]
+    finally:
+        emu.emulator.advance_clock(-301)
+    assert transport.count("InitiateAuth", "REFRESH_TOKEN_AUTH") == 1
+    assert transport.count("GetTokensFromRefreshToken") == (1 if rotation else 0)
+    assert len({x.get_access_token().get_jwt_token() for x in sessions}) == 1
+    assert len({x.get_refresh_token().get_token() for x in sessions}) == 1
+    assert all(x.is_valid(clock()) for x in sessions)
+    assert sum(1 for events in seen for e in events if e.name == "token_refreshed") == 1
+    assert not any(e.name in ("signed_out", "session_expired") for ev in seen for e in ev)
 
 
 async def test_rotation_switches_by_itself_and_keeps_the_new_token(emu: Any) -> None:

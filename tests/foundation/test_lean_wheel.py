@@ -4,7 +4,9 @@ docstrings and annotations, optional parts on demand, and the core unit tests pa
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib.util
+import json
 import subprocess
 import sys
 import zipfile
@@ -74,6 +76,27 @@ def test_wheel_holds_the_sdk_alone_and_the_parts_are_separate(lean: Any) -> None
         path = "amazon_cognito_identity/" + part.split(".", 1)[1].replace(".", "/") + ".py"
         assert path not in names
     assert "amazon_cognito_identity.identity" in lean.parts
+    # Nothing a password sign-in needs is a part; token checks, passkeys and OAuth are.
+    for name in ("verify", "passkeys", "webauthn_json", "hosted_ui", "oauth", "sigv4", "web"):
+        assert f"amazon_cognito_identity.{name}" in lean.parts
+    for name in ("user", "user_pool", "engine", "srp", "signin", "runtime", "storage"):
+        assert f"amazon_cognito_identity.{name}" in lean.core
+
+
+def test_the_wheel_carries_one_digest_for_every_part(lean: Any) -> None:
+    index_path = lean.wheel.parent / "parts" / "index.json"
+    index = json.loads(index_path.read_bytes())
+    with zipfile.ZipFile(lean.wheel) as whl:
+        loader = whl.read("amazon_cognito_identity/_parts.py").decode()
+    namespace: dict[str, Any] = {"__file__": "x/amazon_cognito_identity/_parts.py"}
+    exec(compile(loader, "_parts", "exec"), namespace)
+    assert namespace["INDEX_SHA256"] == hashlib.sha256(index_path.read_bytes()).hexdigest()
+    assert sorted(namespace["PARTS"]) == sorted(lean.parts) == sorted(index)
+    for name, (rel, digest) in index.items():
+        path = lean.wheel.parent / "parts" / rel
+        assert path == lean.parts[name]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        assert digest not in loader  # the per-part digests stay out of the wheel
 
 
 def test_a_part_a_kept_module_imports_stays_in_the_wheel(tmp_path: Path) -> None:

@@ -123,6 +123,7 @@ async function snapshotBoot(loadPyodide, indexURL, fast, wheelPromise, lap, dist
     if (!zip.ok) return { reason: "stdlib zip hash mismatch" };
     if (!snap.ok) return { reason: "snapshot hash mismatch" };
     const heap = fast.snapshot.encoding === "sparse" ? inflateSparse(snap.bytes) : snap.bytes;
+    lap("inflate_ms");
     return { zip: zip.bytes, snap: heap };
   })();
   const refused = new Error("refused");
@@ -136,6 +137,9 @@ async function snapshotBoot(loadPyodide, indexURL, fast, wheelPromise, lap, dist
     progress("restore", "Restoring Python snapshot");
     return got.snap;
   });
+  // A refusal can come before Pyodide awaits the snapshot: handled here, so it is never an
+  // unhandled rejection (a page error); Pyodide still sees it and the catch below reports it.
+  snapshot.catch(() => {});
   const stdLibURL = new URL(`${base}${stdlib.file}#sha256=${stdlib.sha256}`, self.location.href).href;
   served.set(stdLibURL, checked.then((got) => new Response(got.zip || new Uint8Array())));
   try {
@@ -163,6 +167,52 @@ self.fetch = (input, init) => {
   const hit = served.get(url);
   return hit ? hit.then((resp) => resp.clone()) : networkFetch(input, init);
 };
+
+// Pyodide compiles its wasm inside loadPyodide only once the snapshot is there, after the
+// files are read. On a return visit (Cache Storage holds checked files, so the wasm is in the
+// HTTP cache and V8's code cache too) `precompile` starts that compile at once, overlapping
+// the file reads; Pyodide's instantiateStreaming of that URL then gets the compiled module (a
+// marked empty response answers its fetch). A first visit keeps Pyodide's own order: there
+// the compile would compete with downloading and hashing for the CPU.
+const PRECOMPILED = "x-fastboot-precompiled";
+let precompiled = null; // Promise<WebAssembly.Module>
+
+function precompile(indexURL) {
+  const url = new URL("pyodide.asm.wasm", indexURL).href;
+  precompiled = WebAssembly.compileStreaming(networkFetch(url)).catch(() =>
+    // e.g. served without application/wasm: compile the bytes instead
+    networkFetch(url)
+      .then((resp) => resp.arrayBuffer())
+      .then((bytes) => WebAssembly.compile(bytes)),
+  );
+  precompiled.catch(() => {}); // a failure falls back to Pyodide's own fetch below
+  const marked = new Response(new Uint8Array(0), {
+    headers: { "content-type": "application/wasm", [PRECOMPILED]: "1" },
+  });
+  served.set(url, Promise.resolve(marked));
+  const native = WebAssembly.instantiateStreaming.bind(WebAssembly);
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const resp = await source;
+    if (!resp.headers.get(PRECOMPILED)) return native(resp, imports);
+    let module;
+    try {
+      module = await precompiled;
+    } catch {
+      return native(networkFetch(url), imports);
+    }
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
+// True when Cache Storage holds fast-boot files from an earlier visit (read in parallel with
+// the manifests, so it costs the boot nothing).
+const returnVisit = cachePromise.then(async (cache) => {
+  try {
+    return Boolean(cache) && (await cache.keys()).length > 0;
+  } catch {
+    return false;
+  }
+});
 
 /**
  * Pyodide with the SDK, from the fast-boot files when they match, else a plain boot.
@@ -207,6 +257,8 @@ export async function bootPython({
   const { loadPyodide, version } = await pyodideModule;
   lap("import_ms");
   const indexURL = new URL(".", new URL(PYODIDE_URL, self.location.href)).href;
+  if (!precompiled && (await returnVisit)) precompile(indexURL);
+  timings.precompiled = precompiled ? 1 : 0;
 
   let py = null;
   let mode = "plain";
@@ -237,8 +289,15 @@ export async function bootPython({
   }
   // The snapshot holds imported modules but not the files: unpack the wheel in both modes so
   // lazily imported submodules (and file reads: inspect, resources) still resolve.
+  const partsBase = new URL(DIST + "parts/", self.location.href).href;
   const unpack = async () => {
     py.unpackArchive((await wheelPromise).bytes, "wheel");
+    // The SDK's optional parts (tools/leanwheel.py) load from this DIST, wherever it is served
+    // (a kit under /site/auth/); a bundle without parts has no _parts module.
+    py.runPython(
+      'try:\n  __import__("amazon_cognito_identity._parts", fromlist=["_"]).BASE = ' +
+        `${JSON.stringify(partsBase)}\nexcept ImportError:\n  pass\n`,
+    );
     // Extra pure wheels (segno draws the TOTP QR code); optional.
     for (const [extra, bytes] of await extrasPromise) {
       try {

@@ -415,8 +415,9 @@ class AccountView:
 
     ``mount`` must hold elements with the ids ``account-profile``, ``account-password``,
     ``account-mfa``, ``account-devices``, ``account-session`` and ``account-delete``
-    (the demo portal's index.html has them); with ``passkeys=True`` (the pool allows
-    ``WEB_AUTHN``) also ``account-passkeys``, for :class:`~.passkeys_card.PasskeysCard`.
+    (the demo portal's index.html has them). ``email_mfa``: the MFA card offers email codes.
+    With ``passkeys=True`` (the pool allows ``WEB_AUTHN``) also ``account-passkeys``, for
+    :class:`~.passkeys_card.PasskeysCard`.
     """
 
     MOUNTS = ("profile", "password", "mfa", "devices", "session", "delete")
@@ -429,6 +430,7 @@ class AccountView:
         policy: PasswordPolicy | None = None,
         on_signed_out: Notify | None = None,
         on_code_sent: Notify | None = None,
+        email_mfa: bool = False,
         passkeys: bool = False,
     ) -> None:
         from .devices import DevicesCard
@@ -439,7 +441,7 @@ class AccountView:
         ids = {name: f"#account-{name}" for name in self.MOUNTS}
         self.profile = ProfileCard(ids["profile"], user, page=page, on_code_sent=on_code_sent)
         self.password = PasswordCard(ids["password"], user, page=page, policy=policy)
-        self.mfa = MfaCard(ids["mfa"], user, page=page)
+        self.mfa = MfaCard(ids["mfa"], user, page=page, email=email_mfa)
         self.devices = DevicesCard(ids["devices"], user, page=page)
         self.session = SessionCard(ids["session"], user, page=page, on_signed_out=on_signed_out)
         self.delete = DeleteAccountCard(ids["delete"], user, page=page, on_deleted=on_signed_out)

@@ -21,6 +21,7 @@ from ..storage import StorageKeys
 from ..tokens import CognitoUserSession
 from ..user import CognitoUser
 from ..user_pool import CognitoUserPool
+from .mfa_state import MfaState
 from .totp import qr_matrix, totp_uri
 
 if TYPE_CHECKING:
@@ -257,15 +258,18 @@ class AccountService:
         status = answer.get("Status") if isinstance(answer, dict) else None
         return {"status": status or "SUCCESS"}
 
-    async def set_mfa_preference(self, preferred: str) -> dict[str, Any]:
-        """``preferred``: "none", "sms", "totp" or "both" (both on, chosen at sign-in)."""
+    async def set_mfa_preference(self, preferred: str, email: bool = False) -> dict[str, Any]:
+        """``preferred``: "none", "sms", "totp", "email" or "both" (SMS and app on, chosen at
+        sign-in). ``email``: the pool offers email MFA, so the other choices turn it off."""
         user = await self._signed_in()
-        if preferred not in ("none", "sms", "totp", "both"):
-            raise InvalidParameterError(f"Unknown MFA preference {preferred!r}.")
-        both = preferred == "both"
-        sms = {"Enabled": preferred == "sms" or both, "PreferredMfa": preferred == "sms"}
-        totp = {"Enabled": preferred == "totp" or both, "PreferredMfa": preferred == "totp"}
-        await user.set_user_mfa_preference(sms, totp)
+        try:
+            sms, totp = MfaState.settings_for(preferred)
+        except ValueError:
+            raise InvalidParameterError(f"Unknown MFA preference {preferred!r}.") from None
+        email_settings = None
+        if email or preferred == "email":
+            email_settings = MfaState.email_settings_for(preferred)
+        await user.set_user_mfa_preference(sms, totp, email_mfa_settings=email_settings)
         return {"result": "SUCCESS"}
 
     async def get_mfa(self) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..attributes import AuthenticationDetails
 from ..challenges import Challenge, Field
 from ..errors import CognitoError, NetworkError
 from ..hosted_ui import HostedUI
@@ -29,6 +28,7 @@ from ..user_pool import CognitoUserPool
 from .component import Component, Event, Node, Page, h
 from .hosted_view import HostedSignIn, hosted_ui_for
 from .passkey_view import PasskeySignIn
+from .passwordless_view import PasswordlessMixin
 from .texts import Texts
 
 __all__ = ["Authenticator"]
@@ -43,7 +43,7 @@ async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
             await outcome
 
 
-class Authenticator(PasskeySignIn, HostedSignIn, Component):
+class Authenticator(PasskeySignIn, HostedSignIn, PasswordlessMixin, Component):
     """Sign-in, sign-up, confirm and password reset for one user pool, in one element.
 
     Args:
@@ -54,11 +54,19 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
             stored session is valid (or refreshable).
         on_signed_out: ``()`` after a sign-out.
         on_error: ``(error)`` for every error shown.
-        flow: ``"USER_SRP_AUTH"`` (default), ``"USER_PASSWORD_AUTH"`` or ``"CUSTOM_AUTH"``.
+        flow: ``"USER_SRP_AUTH"`` (default), ``"USER_PASSWORD_AUTH"``, ``"CUSTOM_AUTH"`` or
+            ``"USER_AUTH"`` (choice-based: with no ``first_factors``, the form asks the username
+            and the service's SELECT_CHALLENGE offers what this user may use).
+        first_factors: the pool's ``AllowedFirstAuthFactors`` to offer, e.g. ``("PASSWORD",
+            "EMAIL_OTP", "SMS_OTP")``: "Email me a code" / "Text me a code" buttons, the
+            password only with ``PASSWORD`` (see :mod:`.passwordless_view`).
+        auto_sign_in: sign in right after the confirm step with the ConfirmSignUp Session
+            (default: when the sign-in uses ``USER_AUTH``).
         sign_up / confirm / forgot_password: offer those views (default on).
         sign_up_attributes: attributes asked at sign-up (default ``("email",)``).
         passkeys: offer "Sign in with a passkey" (the pool allows ``WEB_AUTHN``, the client
-            ``ALLOW_USER_AUTH``); see :mod:`.passkey_view`.
+            ``ALLOW_USER_AUTH``; on by itself when ``first_factors`` names ``WEB_AUTHN``); see
+            :mod:`.passkey_view`.
         hosted_ui: an :class:`~amazon_cognito_identity.OAuthConfig` (or a ready ``HostedUI``):
             offer "Continue with the hosted page" and finish that sign-in when the page comes
             back from it; see :mod:`.hosted_view`.
@@ -78,6 +86,8 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         on_signed_out: Callable[[], Any] | None = None,
         on_error: Callable[[BaseException], Any] | None = None,
         flow: str = "USER_SRP_AUTH",
+        first_factors: Sequence[str] | None = None,
+        auto_sign_in: bool | None = None,
         sign_up: bool = True,
         confirm: bool = True,
         forgot_password: bool = True,
@@ -95,7 +105,7 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         self.flow = flow
         self.offers = {"sign_up": sign_up, "confirm": confirm, "forgot": forgot_password}
         self.sign_up_attributes = tuple(sign_up_attributes)
-        self.passkeys = passkeys
+        self.passkeys = passkeys or "WEB_AUTHN" in (first_factors or ())
         self.hosted = hosted_ui_for(pool, hosted_ui)
         self.t = Texts(translations)
         self.view_name = "sign_in"
@@ -104,6 +114,7 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         self.challenge: Challenge | None = None
         self.message: tuple[str, str] | None = None  # (kind, text)
         self.choices: dict[str, str] = {}  # current values of choice fields (shown_when)
+        self._setup_passwordless(first_factors, auto_sign_in)
         self.started: asyncio.Future[None] = asyncio.ensure_future(self._start())
 
     # ---- start-up -----------------------------------------------------------------------
@@ -132,6 +143,7 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         ``challenge``, ``signed_in``) and render it, focusing its first input."""
         self.view_name = view
         self.message = message
+        self.field_error = None
         self.refresh(focus="input:not([type=hidden]), select, button" if focus else None)
 
     def view(self) -> list[Node]:
@@ -161,7 +173,8 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
     def _input(self, name: str, label: str, kind: str = "text", **attrs: Any) -> list[Node]:
         ident = f"cog-login-{name}"
         field_attrs = {"id": ident, "name": name, "type": kind, **attrs}
-        return [h("label", {"for": ident}, label), h("input", field_attrs)]
+        error = self._mark_field(name, field_attrs)
+        return [h("label", {"for": ident}, label), h("input", field_attrs), *error]
 
     def _links(self, *views: str) -> Node:
         buttons = [
@@ -174,16 +187,17 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         return h("nav", {"class": "cog-login-links"}, buttons)
 
     def _view_sign_in(self) -> list[Node]:
+        password = self._input(
+            "password", self.t("field.password"), "password", autocomplete="current-password"
+        )
         form = self._form(
             self.t("sign_in.title"),
             "sign_in",
-            self.t("sign_in.submit"),
+            self._sign_in_submit(),
             self._input("username", self.t("field.username"), autocomplete="username"),
-            self._input(
-                "password", self.t("field.password"), "password", autocomplete="current-password"
-            ),
+            password if self._asks_password() else None,
         )
-        form = self._with_passkey_button(form)
+        form = self._with_passkey_button(self._with_factor_buttons(form))
         hosted = self._hosted_button()
         return [form, *([hosted] if hosted else []), self._links("sign_up", "forgot", "confirm")]
 
@@ -270,6 +284,7 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
                 self.t.first([f"{name}.submit"], self.t("challenge.submit")),
                 fields,
             ),
+            *self._code_actions(),
             self._links("sign_in"),
         ]
 
@@ -338,17 +353,23 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
 
     async def _act(self, step: Callable[[], Any]) -> None:
         """Show "Working…", run ``step``; errors end up next to the form, as one line."""
-        self.message = ("info", self.t("working"))
+        before = self.message if self.message and self.message[0] != "error" else None
+        self.message, self.field_error = ("info", self.t("working")), None
         self.refresh()
         try:
             outcome = step()
             if inspect.isawaitable(outcome):
                 await outcome
         except Exception as err:  # every failure is shown; nothing escapes as a traceback
-            self.message = ("error", self._describe(err))
-            if not isinstance(err, CognitoError):
-                self.page.log(traceback.format_exc(), "error")
-            self.refresh()
+            near = self._field_error_for(err)
+            if near is not None:  # next to its field, which keeps the focus
+                self.message, self.field_error = before, near
+                self.refresh(focus=f"#cog-login-{near[0]}")
+            else:
+                self.message = ("error", self._describe(err))
+                if not isinstance(err, CognitoError):
+                    self.page.log(traceback.format_exc(), "error")
+                self.refresh()
             await _call(self.on_error, err)
 
     def _describe(self, err: BaseException) -> str:
@@ -393,13 +414,9 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
     async def do_sign_in(self, event: Event) -> None:
         """Submit of the sign-in form."""
 
-        async def step() -> None:
-            user = self._user(event.value("username"))
-            user.set_authentication_flow_type(self.flow)
-            details = AuthenticationDetails(user.get_username(), event.value("password"))
-            await self._next(await user.authenticate_user(details))
-
-        await self._act(step)
+        await self._act(
+            lambda: self._password_sign_in(event.value("username"), event.value("password"))
+        )
 
     async def do_answer(self, event: Event) -> None:
         """Submit of a challenge form: the values of its fields go to ``user.answer``."""
@@ -408,6 +425,7 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         if any(f.kind == "passkey" for f in challenge.fields):  # nothing typed: the device
             return await self.do_passkey_answer(event)
         values = {f.name: event.value(f.name) for f in challenge.fields if f.kind != "secret"}
+        self._note_choice(values)
 
         async def step() -> None:
             await self._next(await user.answer(values))
@@ -443,8 +461,10 @@ class Authenticator(PasskeySignIn, HostedSignIn, Component):
         """Submit of the confirm form (ConfirmSignUp)."""
 
         async def step() -> None:
-            await self._user(event.value("username")).confirm_registration(event.value("code"))
-            self.show("sign_in", ("info", self.t("sign_up_done")))
+            user = self._user(event.value("username"))
+            await user.confirm_registration(event.value("code"))
+            if not await self._auto_sign_in(user):
+                self.show("sign_in", ("info", self.t("sign_up_done")))
 
         await self._act(step)
 

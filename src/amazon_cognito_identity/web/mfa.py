@@ -1,9 +1,14 @@
-"""The second-factor component: choose SMS, authenticator app or both, and set up the app.
+"""The second-factor component: choose SMS, authenticator app, email or SMS and app, and set up
+the app.
 
 The state shown always comes from the service (``GetUser``) after each change, so the control
 never shows a choice the pool did not record::
 
-    MfaCard("#mfa", pool.get_current_user())
+    MfaCard("#mfa", pool.get_current_user(), email=True)
+
+``email=True`` offers "Email code" (``EmailMfaSettings``); pass it when the pool sends email
+MFA codes (``EmailMfaConfiguration``, Essentials plan and up): the SDK cannot read the pool's
+settings, so the page says so (the demo portal's ``config.json`` has ``emailMfa``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from ..user import CognitoUser
 from .card import Card
 from .component import Event, Node, Page, h
-from .mfa_state import CHOICES, MfaState
+from .mfa_state import MfaState
 from .totp import totp_uri
 
 __all__ = ["MfaCard", "qr_data_uri"]
@@ -30,7 +35,13 @@ def qr_data_uri(text: str) -> str | None:
 
 
 class MfaCard(Card):
-    """Second factor at sign-in (off, SMS, app, or ask) and authenticator app set-up."""
+    """Second factor at sign-in (off, SMS, app, email, or ask) and authenticator app set-up.
+
+    Args:
+        mount / user / page: as for :class:`~.card.Card`.
+        issuer: the name authenticator apps show next to the code.
+        email: offer email codes as a second factor.
+    """
 
     title = "Two-factor authentication"
 
@@ -41,11 +52,13 @@ class MfaCard(Card):
         *,
         page: Page | None = None,
         issuer: str = "Cognito demo",
+        email: bool = False,
     ) -> None:
         super().__init__(mount, user, page=page)
         self.state: MfaState | None = None
         self.setup: dict[str, Any] | None = None
         self.issuer = issuer
+        self.email = email
 
     async def load(self) -> None:
         """Read the state from GetUser (never from the cache) and render it."""
@@ -71,7 +84,7 @@ class MfaCard(Card):
                 text,
                 on={"click": "choose"},
             )
-            for value, text in CHOICES
+            for value, text in MfaState.choices(self.email)
         ]
         parts: list[Any] = [
             h(
@@ -161,9 +174,10 @@ class MfaCard(Card):
         """SetUserMFAPreference for the pressed choice, then the state as the pool has it."""
         choice = (event.target or "").removeprefix("mfa:")
         sms, totp = MfaState.settings_for(choice)
+        email = MfaState.email_settings_for(choice) if self.email else None
 
         async def choose() -> str:
-            await self.user.set_user_mfa_preference(sms, totp)
+            await self.user.set_user_mfa_preference(sms, totp, email_mfa_settings=email)
             await self.load()
             return self.state.label if self.state else ""
 

@@ -110,10 +110,12 @@ class Portal:
 
     Args:
         pool: the user pool.
-        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``; ``passkeys``:
-            true when the pool allows ``WEB_AUTHN``: passkey sign-in and the passkeys card;
-            ``oauth``: ``{domain, redirectSignIn, redirectSignOut, scopes}`` offers the hosted
-            sign-in page).
+        config: the page's config (``passwordPolicy``, ``emulator``, ``endpoint``;
+            ``firstFactors``: the pool's AllowedFirstAuthFactors, for "Email me a code" /
+            "Text me a code" and auto sign-in; ``emailMfa``: offer email as a second factor;
+            ``passkeys``: true when the pool allows ``WEB_AUTHN`` (also when ``firstFactors``
+            names it): passkey sign-in and the passkeys card; ``oauth``: ``{domain,
+            redirectSignIn, redirectSignOut, scopes}`` offers the hosted sign-in page).
         page: where to render (default: the current page).
     """
 
@@ -124,6 +126,8 @@ class Portal:
         self.config = dict(config)
         self.page = page if page is not None else current_page()
         self.policy = PasswordPolicy.from_config(self.config.get("passwordPolicy"))
+        factors = self.config.get("firstFactors") or ()
+        self.passkeys = bool(self.config.get("passkeys")) or "WEB_AUTHN" in factors
         self.account: AccountView | None = None
         self.outbox: OutboxPanel | None = None
         if self.config.get("emulator") and self.config.get("endpoint"):
@@ -139,7 +143,9 @@ class Portal:
             page=self.page,
             policy=self.policy,
             sign_up_attributes=("email",),
-            passkeys=bool(self.config.get("passkeys")),
+            # The pool's AllowedFirstAuthFactors (the SDK cannot read them: config.json says).
+            first_factors=self.config.get("firstFactors") or None,
+            passkeys=self.passkeys,
             hosted_ui=oauth_config(self.config.get("oauth")),
         )
 
@@ -164,7 +170,8 @@ class Portal:
             policy=self.policy,
             on_signed_out=self._signed_out,
             on_code_sent=self._code_sent,
-            passkeys=bool(self.config.get("passkeys")),
+            email_mfa=bool(self.config.get("emailMfa")),
+            passkeys=self.passkeys,
         )
         self.page.emit("#portal", VIEW_EVENT, {"view": "account"})
         await self.account.show()
