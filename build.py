@@ -714,6 +714,9 @@ def serve(
     off by default because on 127.0.0.1 decoding costs more than the bytes saved (portal
     cold boot 857 ms plain, 907 ms gzip, 975 ms brotli: tools/measure_web.py --transfer).
     """
+    # A shell starts background jobs with SIGINT ignored, and Python then keeps it ignored:
+    # `build.py serve &` (or a test runner started that way) would never stop on Ctrl-C/kill -INT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     static_server = load_module("_build_static_server", ROOT / "tools" / "static_server.py")
     emulator = start_emulator(emulator_port, data, demo_config) if with_emulator else None
     server: Any = None

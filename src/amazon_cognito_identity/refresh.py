@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -80,12 +81,15 @@ async def _catch_up(user: CognitoUser, handoff: Handoff, token: str) -> None:
         note = json.loads(await handoff.read() or "{}")
     except ValueError:
         return
-    if not isinstance(note, dict) or note.get("spent") != _digest(token):
+    spent, wanted = (note.get("spent"), note.get("stored")) if isinstance(note, dict) else (0, 0)
+    if not isinstance(spent, str) or not isinstance(wanted, str):
+        return
+    if not hmac.compare_digest(spent, _digest(token)):
         return
     deadline = time.monotonic() + CATCH_UP_SECONDS
     while time.monotonic() < deadline:
         stored = _stored_digest(user)
-        if stored is None or stored == note.get("stored"):
+        if stored is None or hmac.compare_digest(stored, wanted):
             return
         await asyncio.sleep(0.01)
 

@@ -39,7 +39,9 @@ def pid_alive(pid: int) -> bool:
 
 
 class Serve:
-    def __init__(self, tmp: Path, with_emulator: bool, compress: bool = False) -> None:
+    def __init__(
+        self, tmp: Path, with_emulator: bool, compress: bool = False, background: bool = False
+    ) -> None:
         self.port = free_port()
         self.emulator_port = free_port()
         self.config = tmp / "config.json"
@@ -68,6 +70,10 @@ class Serve:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+            # As a shell starts `build.py serve &`: SIGINT ignored from the start.
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if background
+            else None,
         )
         self.output: list[str] = []
         assert self.proc.stdout is not None
@@ -103,6 +109,16 @@ def test_serve_without_emulator(serving: Serve) -> None:
     assert serving.interrupt() == 0
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", serving.port), 1):
         pass
+
+
+def test_serve_started_in_the_background_still_stops_on_sigint(tmp_path: Path) -> None:
+    serve = Serve(tmp_path, with_emulator=False, background=True)
+    try:
+        assert serve.interrupt() == 0
+    finally:
+        if serve.proc.poll() is None:
+            serve.proc.kill()
+            serve.proc.wait()
 
 
 @pytest.mark.parametrize("serving", [True], indirect=True)
