@@ -77,6 +77,7 @@ function build(node, kept, mount, svg) {
   let el = INPUTS.has(node.tag) && attrs.name ? kept.get(key) : undefined;
   if (el) kept.delete(key);
   else el = inSvg ? document.createElementNS(SVG_NS, node.tag) : document.createElement(node.tag);
+  built.set(el, renders);
   for (const [name, value] of Object.entries(attrs)) {
     if (name === "value") el.value = value;
     else el.setAttribute(name, value);
@@ -95,16 +96,22 @@ function build(node, kept, mount, svg) {
 function render(op) {
   const root = document.querySelector(op.mount);
   if (!root) return console.error(`cognito-auth: no element matches ${op.mount}`);
+  renders += 1;
   const kept = new Map();
   for (const el of root.querySelectorAll("input[name], select[name], textarea[name]")) {
     const key = `${el.tagName.toLowerCase()}|${el.name}`;
     if (!kept.has(key)) kept.set(key, el);
   }
   const active = document.activeElement;
+  const inside = active && root.contains(active);
   const selection = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
   root.replaceChildren(...op.nodes.map((node) => build(node, kept, op.mount, false)));
   const target = op.focus ? root.querySelector(op.focus) : null;
+  // A render that names no focus leaves it where the person had it: on the same control
+  // (same name or id) when the old one was replaced, so a keypress is never lost to <body>.
+  const again = !target && inside && !active.isConnected ? sameControl(root, active) : null;
   if (target) target.focus();
+  else if (again) again.focus();
   else if (active && active.isConnected && document.activeElement !== active) {
     active.focus();
     if (selection && selection[0] !== null) {
@@ -129,16 +136,33 @@ function replay(mount, root) {
   }
 }
 
-const busy = new Map(); // mount -> type of the event in flight
+const busy = new Map(); // mount -> {type, at}: the event in flight and the render count then
 const later = new Map(); // mount -> [el, type, handler]: the event to send once it is free
+const built = new WeakMap(); // element -> the render that built it
+let renders = 0;
 
 // One action at a time per component (a second submit is dropped), but keystrokes in flight
 // never swallow a submit, and the newest keystroke is sent once free: live feedback (password
-// rules) always ends on what was typed last.
+// rules) always ends on what was typed last. A control that a render drew while the event was
+// in flight (Python answers with the new view before its reply) is a new action, not a
+// double submit: its click is sent once free ("Keep it" pressed as soon as it has the focus).
 function queue(mount, el, type, handler) {
   const queued = later.get(mount);
-  const keep = type === "input" ? !queued || queued[1] === "input" : busy.get(mount) === "input";
+  const current = busy.get(mount);
+  // Clicks only: a form is rebuilt by every render, and Enter again must stay a double submit.
+  const fresh = type === "click" && (built.get(el) ?? -1) > current.at;
+  const keep = type === "input" ? !queued || queued[1] === "input" : current.type === "input" || fresh;
   if (keep) later.set(mount, [el, type, handler]);
+}
+
+function sameControl(root, el) {
+  // By name or id; else the one element of the same tag, class and text (e.g. "Sign out").
+  const found = refind(root, el);
+  if (found) return found;
+  const like = [...root.querySelectorAll(el.tagName)].filter(
+    (c) => c.className === el.className && c.textContent === el.textContent,
+  );
+  return like.length === 1 ? like[0] : null;
 }
 
 function refind(root, el) {
@@ -152,7 +176,7 @@ function refind(root, el) {
 async function forward(mount, el, type, handler) {
   if (busy.has(mount)) return queue(mount, el, type, handler);
   const form = el.tagName === "FORM" ? el : el.closest("form");
-  busy.set(mount, type);
+  busy.set(mount, { type, at: renders });
   if (form) form.setAttribute("aria-busy", "true");
   try {
     await python.call("ui_event", {

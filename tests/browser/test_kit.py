@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from portal_helpers import BOOT_MS, press, tab_to, type_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -439,3 +440,35 @@ def test_plain_boot_under_a_sub_path_fetches_the_sdk_parts_from_the_kit(
     assert signed_in_text(page) == f"Signed in as {user}."
     assert parts, "the plain boot fetched no SDK part"
     assert all(u.startswith(plain_server + "/site/auth/dist/parts/") for u in parts), parts
+
+
+def test_a_render_keeps_the_focus_on_the_control_the_person_is_on(
+    page: Any, plain_server: str, emulator: Any, kit_pool: dict[str, Any]
+) -> None:
+    """A re-render the person did not ask for (a list loaded late, a refresh) rebuilds the
+    buttons; the focus stays on the same control, so the next Enter is not lost to <body>
+    (it was: a late passkey-list load under the 'Keep it' question ate the keypress)."""
+    page.add_init_script(
+        "document.addEventListener('cognito-auth-worker', (e) => { window.__cogWorker = e.detail })"
+    )
+    user = f"kit-{secrets.token_hex(3)}"
+    emulator.create_user(kit_pool["userPoolId"], user, PASSWORD, email=f"{user}@example.com")
+    open_kit(page, plain_server + "/site/auth/")
+    type_in(page, "#cog-login-username", user)
+    type_in(page, "#cog-login-password", PASSWORD)
+    page.keyboard.press("Enter")
+    assert signed_in_text(page) == f"Signed in as {user}."
+    sign_out = page.locator("#login").get_by_role("button", name="Sign out", exact=True)
+    sign_out.focus()
+    expect(sign_out).to_be_focused()
+    before = sign_out.element_handle()
+    page.evaluate(
+        "code => window.__cogWorker.call('run_script', {code, name: 'test-refresh'})",
+        "from amazon_cognito_identity.web.component import current_page\n"
+        "current_page().components['#login'].refresh()\n",
+    )
+    page.wait_for_function("el => !el.isConnected", arg=before)  # the button was rebuilt
+    expect(sign_out).to_be_focused()
+    page.keyboard.press("Enter")  # and the keypress reaches it
+    page.locator("#login form").first.wait_for(timeout=BOOT_MS)
+    expect(page.locator("#cog-login-username")).to_be_visible()
